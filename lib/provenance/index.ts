@@ -1,0 +1,57 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, platform, arch, release } from "node:os";
+import { createRequire } from "node:module";
+
+/** Where and with what an artifact was made; recorded on every artifact. */
+export interface Provenance {
+  git_commit: string | null;
+  git_dirty: boolean | null;
+  bun: string | null;
+  node: string;
+  tfjs: string | null;
+  platform: string;
+  arch: string;
+  os_release: string;
+  cpu: string;
+  cpu_count: number;
+}
+
+let cached: Provenance | undefined;
+
+/** Provenance of this process (computed once; git is asked at most twice). */
+export function provenance(): Provenance {
+  cached ??= {
+    ...gitState(process.cwd()),
+    bun: typeof Bun === "undefined" ? null : Bun.version,
+    node: process.versions.node,
+    tfjs: packageVersion("@tensorflow/tfjs"),
+    platform: platform(),
+    arch: arch(),
+    os_release: release(),
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    cpu_count: cpus().length,
+  };
+  return cached;
+}
+
+/** The commit checked out at `dir` and whether tracked files differ from it (null outside git). */
+export function gitState(dir: string): { git_commit: string | null; git_dirty: boolean | null } {
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: dir, encoding: "utf8" });
+  if (head.status !== 0) return { git_commit: null, git_dirty: null };
+  const status = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: dir, encoding: "utf8" });
+  return { git_commit: head.stdout.trim(), git_dirty: status.status === 0 ? status.stdout.trim().length > 0 : null };
+}
+
+/** The installed version of an npm package, or null when it is absent. */
+export function packageVersion(name: string): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const main = require.resolve(name);
+    const marker = `/node_modules/${name}/`;
+    const root = main.slice(0, main.lastIndexOf(marker) + marker.length);
+    return (JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,2 @@
+export { STREAM_SCHEME, deriveSeed, stream } from "./streams.ts";
+export type { Rng } from "./streams.ts";

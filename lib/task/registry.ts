@@ -1,0 +1,66 @@
+import { TaskError, usageError } from "../errors/index.ts";
+import { createContext, type ContextOptions } from "./context.ts";
+import type { TaskDefinition, TaskResult } from "./define.ts";
+import { closest } from "./suggest.ts";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** Every `tasks/<name>.ts` is a task; files are imported lazily, so one task never loads another's dependencies. */
+const TASKS_DIR = join(import.meta.dir, "..", "..", "tasks");
+
+/** Other spellings the CLI accepts, including the reference pipeline's. */
+const ALIASES: Record<string, string> = {
+  "train-gpu": "train",
+  "train-density": "train",
+  "report-pack": "report",
+};
+
+export function taskNames(): string[] {
+  return readdirSync(TASKS_DIR)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+/** Aliases whose target task exists. */
+export function aliases(): Record<string, string> {
+  const names = new Set(taskNames());
+  return Object.fromEntries(Object.entries(ALIASES).filter(([, target]) => names.has(target)));
+}
+
+export function resolveTaskName(name: string): string {
+  const names = taskNames();
+  if (names.includes(name)) return name;
+  const known = aliases();
+  const target = known[name];
+  if (target) return target;
+  const hint = closest(name, [...names, ...Object.keys(known)]);
+  throw usageError("unknown_task", `unknown task: ${name}${hint ? ` (did you mean ${hint}?)` : ""}`);
+}
+
+export async function loadTask(name: string): Promise<TaskDefinition> {
+  const canonical = resolveTaskName(name);
+  const mod = (await import(join(TASKS_DIR, `${canonical}.ts`))) as { default?: TaskDefinition };
+  if (!mod.default) throw new TaskError("bad_task", `tasks/${canonical}.ts has no default export`);
+  return mod.default;
+}
+
+/** Validates `params` with the task's schema; a failure names the flag and the value. */
+export function validateParams(task: TaskDefinition, params: Record<string, unknown>): Record<string, unknown> {
+  const parsed = task.params.safeParse(params);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  const issue = parsed.error.issues[0];
+  const key = String(issue?.path[0] ?? "");
+  const value = key ? params[key] : undefined;
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const shown = value === undefined ? "missing" : typeof value === "string" ? value : JSON.stringify(value);
+  throw usageError("bad_value", value === undefined && issue?.code === "invalid_type" ? `missing required ${flag}` : `invalid ${flag}: ${shown} (${issue?.message ?? "invalid"})`);
+}
+
+/** Runs task `name` with raw params (validated here) in a fresh context. */
+export async function runTask(name: string, params: Record<string, unknown>, options: ContextOptions = {}): Promise<TaskResult> {
+  const task = await loadTask(name);
+  const valid = validateParams(task, params);
+  const ctx = createContext(task.name, valid, options, runTask);
+  return task.run(valid as never, ctx);
+}
