@@ -4,3 +4,5 @@ export { createContext, systemClock } from "./context.ts";
 export type { TaskContext, ArtifactStore, Clock, ContextOptions } from "./context.ts";
 export { runTask, loadTask, taskNames, aliases, resolveTaskName, validateParams } from "./registry.ts";
 export { quietContext } from "./quiet.ts";
+export { watchMathRandom } from "./random-guard.ts";
+export type { RandomWatch } from "./random-guard.ts";

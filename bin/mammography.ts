@@ -1,0 +1,9 @@
+#!/usr/bin/env bun
+/**
+ * The reference pipeline's spelling: `mammography train-density -- <flags>` and
+ * `mammography report-pack <flags>`; every task name works here as well.
+ */
+import { main } from "../cli/main.ts";
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

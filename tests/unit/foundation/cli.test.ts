@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { readArtifact } from "../../../lib/artifacts/index.ts";
+
+const ROOT = join(import.meta.dir, "..", "..", "..");
+
+function cli(args: string[], bin = "cli/main.ts") {
+  const proc = Bun.spawnSync([process.execPath, bin, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  return { code: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
+}
+
+describe("bun run task (cli/main.ts)", () => {
+  test("--help lists the tasks", () => {
+    const r = cli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("seed");
+    expect(r.stdout).toContain("Write the seed plan");
+  });
+  test("unknown task: one line, exit 2", () => {
+    const r = cli(["sede"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: unknown task: sede (did you mean seed?)\n");
+  });
+  test("unknown flag: one line, exit 2", () => {
+    const r = cli(["seed", "--seedz", "42"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: unknown flag: --seedz (did you mean --seeds?)\n");
+  });
+  test("value rejected by the schema: names flag and value, exit 2", () => {
+    const r = cli(["seed", "--seeds", "-3"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toStartWith("error: invalid --seeds: [-3] (");
+  });
+  test("task --help prints every option with its default", () => {
+    const r = cli(["seed", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--seeds <int>");
+    expect(r.stdout).toContain("(default: 42 43 44)");
+    expect(r.stdout).toContain("--outdir <string>");
+  });
+  test("seed writes a valid seeds.json and prints its path last", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-seed-"));
+    const r = cli(["seed", "--seeds", "42", "--seeds", "43", "--seeds", "44", "--outdir", dir]);
+    expect(r.code).toBe(0);
+    const path = join(dir, "seeds.json");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe(path);
+    const art = readArtifact(path, "seed", z.object({ seeds: z.array(z.number()), scheme: z.object({ name: z.string() }) }));
+    expect(art.seeds).toEqual([42, 43, 44]);
+    expect(art.scheme.name).toBe("sha256-v1");
+    expect(art.params).toEqual({ seeds: [42, 43, 44], outdir: dir });
+    expect(JSON.parse(readFileSync(path, "utf8")).provenance.platform).toBe(process.platform);
+  });
+  test("bin/mammography accepts the upstream `--` separator", () => {
+    const r = cli(["seed", "--", "--seeds", "7", "--outdir", mkdtempSync(join(tmpdir(), "cli-bin-"))], "bin/mammography.ts");
+    expect(r.code).toBe(0);
+  });
+  test("unexpected error prints the message, exit 1, stack only with --debug", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "cli-err-")), "blocker");
+    Bun.write(file, "a file, not a directory");
+    const plain = cli(["seed", "--outdir", join(file, "sub")]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain("error: ");
+    expect(plain.stderr).not.toContain("    at ");
+    const debug = cli(["seed", "--outdir", join(file, "sub"), "--debug"]);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain("    at ");
+  });
+});

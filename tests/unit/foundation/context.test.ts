@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "../../../lib/log/index.ts";
+import { createProgress } from "../../../lib/progress/index.ts";
+import { runTask, watchMathRandom } from "../../../lib/task/index.ts";
+
+describe("createLogger", () => {
+  test("run.log lines read `%Y-%m-%d %H:%M:%S [LEVEL] message`", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "log-")), "run.log");
+    const log = createLogger({ console: null, now: () => new Date(Date.UTC(2026, 0, 31, 14, 5, 9)) });
+    log.info("before attach is not in the file");
+    log.attachFile(file);
+    log.info("Seed: 42");
+    log.warn("careful");
+    expect(readFileSync(file, "utf8")).toBe("2026-01-31 14:05:09 [INFO] Seed: 42\n2026-01-31 14:05:09 [WARNING] careful\n");
+  });
+});
+
+describe("createProgress (not a TTY)", () => {
+  test("prints plain periodic lines with rate and ETA, and a final line", () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    let t = 0;
+    const bar = createProgress(stream, 10_000, () => t)("decode", 100);
+    for (let i = 0; i < 100; i++) {
+      t += 1000; // one unit per second
+      bar.increment(1, { loss: 0.5 });
+    }
+    bar.stop();
+    // One line per 10 s of work plus the final one.
+    expect(lines.length).toBe(11);
+    expect(lines[0]).toBe("decode: 10/100 (10%) 1.0/s, elapsed 10s, ETA 1m30s | loss 0.5000\n");
+    expect(lines.at(-1)).toBe("decode: 100/100 (100%) 1.0/s, elapsed 1m40s, ETA 0s | loss 0.5000\n");
+  });
+});
+
+describe("watchMathRandom", () => {
+  test("a task run through runTask makes no Math.random call", async () => {
+    const watch = watchMathRandom({ forbid: true });
+    try {
+      await runTask("seed", { seeds: [42, 43], outdir: mkdtempSync(join(tmpdir(), "seed-")) }, { quiet: true });
+    } finally {
+      watch.restore();
+    }
+    expect(watch.calls).toBe(0);
+  });
+  test("detects a call", () => {
+    const watch = watchMathRandom();
+    Math.random();
+    watch.restore();
+    expect(watch.calls).toBe(1);
+    expect(watch.firstStack).toContain("random-guard");
+  });
+});
