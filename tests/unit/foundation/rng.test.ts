@@ -33,7 +33,7 @@ describe("stream(root, purpose)", () => {
   });
   test("int(n) is uniform enough: 60k draws of int(6) within 3 % of 10k each", () => {
     const r = stream(1, "uniformity");
-    const counts = new Array(6).fill(0) as number[];
+    const counts = new Int32Array(6);
     for (let i = 0; i < 60_000; i++) counts[r.int(6)]++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(300);
   });
