@@ -34,7 +34,10 @@ describe("stream(root, purpose)", () => {
   test("int(n) is uniform enough: 60k draws of int(6) within 3 % of 10k each", () => {
     const r = stream(1, "uniformity");
     const counts = new Int32Array(6);
-    for (let i = 0; i < 60_000; i++) counts[r.int(6)]++;
+    for (let i = 0; i < 60_000; i++) {
+      const k = r.int(6);
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(300);
   });
   test("normal() has mean ≈ 0 and variance ≈ 1", () => {
