@@ -1,0 +1,9 @@
+export { experimentSchema, readExperiment } from "./experiment.ts";
+export type { Experiment } from "./experiment.ts";
+export { buildGraph } from "./graph.ts";
+export type { PipelineNode } from "./graph.ts";
+export { runGraph, childProcessExecutor } from "./runner.ts";
+export type { NodeOutcome, RunOptions } from "./runner.ts";
+export { cacheKey, keyComponents, explainChange, recordPath } from "./cache.ts";
+export type { KeyComponents, CacheRecord } from "./cache.ts";
+export { codeHash, sourceClosure } from "./code-hash.ts";

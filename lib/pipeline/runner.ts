@@ -1,0 +1,137 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { sha256File, writeJsonAtomic } from "../artifacts/index.ts";
+import { TaskError } from "../errors/index.ts";
+import type { Logger } from "../log/index.ts";
+import type { Progress } from "../progress/index.ts";
+import { cacheKey, damagedOutputs, explainChange, keyComponents, readRecord, recordPath, writeRecord } from "./cache.ts";
+import type { PipelineNode } from "./graph.ts";
+
+/** What happened (or, in a dry run, would happen) to one node. */
+export interface NodeOutcome {
+  id: string;
+  status: "cached" | "ran" | "failed" | "skipped" | "planned";
+  /** Why it ran or will run (empty for a cache hit). */
+  reasons: string[];
+  /** Resumed from an interrupted run's checkpoint. */
+  resumed?: boolean;
+  error?: string;
+  log?: string;
+}
+
+export interface RunOptions {
+  root: string;
+  /** Where cache records, events and node logs live. */
+  stateDir: string;
+  jobs: number;
+  dryRun: boolean;
+  log: Logger;
+  progress: Progress;
+  now: () => Date;
+  /** Runs one node's task; default: a child `bun cli/main.ts` process. Returns the exit code. */
+  execute?: (node: PipelineNode, params: Record<string, unknown>, logFile: string) => Promise<number>;
+}
+
+/** Runs a task in a child process, so nodes run in parallel on all cores and a crash stays contained. */
+export function childProcessExecutor(root: string, stateDir: string) {
+  return async (node: PipelineNode, params: Record<string, unknown>, logFile: string): Promise<number> => {
+    const event = join(stateDir, "events", `${node.id.replaceAll("/", "__")}.json`);
+    writeJsonAtomic(event, params);
+    const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), node.task, "--event", event], {
+      cwd: process.cwd(),
+      stdout: Bun.file(logFile),
+      stderr: Bun.file(`${logFile}.err`),
+      env: { ...process.env, FORCE_COLOR: "0" },
+    });
+    return proc.exited;
+  };
+}
+
+/**
+ * Runs the graph: each node whose cache key (task, params, upstream outputs, code, lockfile,
+ * backend) matches its record and whose outputs are intact is a hit; the others run, up to
+ * `jobs` at a time, as soon as their upstream nodes are done.
+ */
+export async function runGraph(nodes: readonly PipelineNode[], options: RunOptions): Promise<NodeOutcome[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const n of nodes) for (const d of n.deps) if (!byId.has(d)) throw new TaskError("bad_graph", `node ${n.id} depends on unknown node ${d}`);
+  const execute = options.execute ?? childProcessExecutor(options.root, options.stateDir);
+  const outputsOf: Record<string, Record<string, string>> = {};
+  const outcomes = new Map<string, NodeOutcome>();
+  const willRun = new Set<string>();
+  const bar = options.progress("pipeline", nodes.length);
+  mkdirSync(join(options.stateDir, "logs"), { recursive: true });
+
+  const decide = (node: PipelineNode): { hit: boolean; reasons: string[]; key: string; components: ReturnType<typeof keyComponents> } => {
+    const components = keyComponents(node, outputsOf, options.root);
+    const key = cacheKey(components);
+    const upstreamRerun = node.deps.filter((d) => willRun.has(d));
+    const record = readRecord(recordPath(options.stateDir, node.id));
+    if (upstreamRerun.length && options.dryRun) return { hit: false, reasons: upstreamRerun.map((d) => `upstream ${d} will run`), key, components };
+    if (!record) return { hit: false, reasons: ["never ran (no cache record)"], key, components };
+    if (record.key !== key) return { hit: false, reasons: explainChange(record.components, components), key, components };
+    const damaged = damagedOutputs(record);
+    if (damaged.length) return { hit: false, reasons: damaged.map((p) => `output missing or changed: ${p}`), key, components };
+    return { hit: true, reasons: [], key, components };
+  };
+
+  const runOne = async (node: PipelineNode): Promise<NodeOutcome> => {
+    const failedDeps = node.deps.filter((d) => {
+      const s = outcomes.get(d)?.status;
+      return s === "failed" || s === "skipped";
+    });
+    if (failedDeps.length) return { id: node.id, status: "skipped", reasons: failedDeps.map((d) => `upstream ${d} did not finish`) };
+    const { hit, reasons, key, components } = decide(node);
+    if (hit) {
+      const record = readRecord(recordPath(options.stateDir, node.id));
+      outputsOf[node.id] = record?.outputs ?? {};
+      return { id: node.id, status: "cached", reasons: [] };
+    }
+    willRun.add(node.id);
+    if (options.dryRun) {
+      outputsOf[node.id] = {};
+      return { id: node.id, status: "planned", reasons };
+    }
+    const resumed = node.resume !== undefined && existsSync(node.resume.marker);
+    const params = resumed && node.resume ? { ...node.params, [node.resume.param]: true } : node.params;
+    const logFile = join(options.stateDir, "logs", `${node.id.replaceAll("/", "__")}.log`);
+    options.log.info(`▶ ${node.id}${resumed ? " (resuming from its checkpoint)" : ""}: ${reasons.join("; ")}`);
+    const code = await execute(node, params, logFile);
+    if (code !== 0) return { id: node.id, status: "failed", reasons, resumed, error: `exit code ${code} (log: ${logFile})`, log: logFile };
+    const missing = node.outputs.filter((p) => !existsSync(p));
+    if (missing.length) return { id: node.id, status: "failed", reasons, resumed, error: `finished without writing ${missing.join(", ")}`, log: logFile };
+    const outputs = Object.fromEntries(node.outputs.map((p) => [p, sha256File(p)]));
+    outputsOf[node.id] = outputs;
+    writeRecord(recordPath(options.stateDir, node.id), { key, components, outputs, finishedAt: options.now().toISOString() });
+    return { id: node.id, status: "ran", reasons, resumed, log: logFile };
+  };
+
+  const pending = new Set(nodes.map((n) => n.id));
+  const running = new Map<string, Promise<void>>();
+  while (pending.size || running.size) {
+    for (const id of [...pending]) {
+      if (running.size >= Math.max(1, options.jobs)) break;
+      const node = byId.get(id) as PipelineNode;
+      if (!node.deps.every((d) => outcomes.has(d))) continue;
+      pending.delete(id);
+      running.set(
+        id,
+        runOne(node).then((o) => {
+          outcomes.set(id, o);
+          running.delete(id);
+          bar.increment(1, { node: id });
+          const tail = o.error ? `: ${o.error}` : o.status === "cached" ? "" : o.reasons.length ? ` (${o.reasons.join("; ")})` : "";
+          const log = o.status === "failed" ? options.log.error : options.log.info;
+          log(`${o.status.padEnd(7)} ${id}${tail}`);
+        }),
+      );
+    }
+    if (!running.size) {
+      if (pending.size) throw new TaskError("bad_graph", `cycle among nodes: ${[...pending].join(", ")}`);
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  bar.stop();
+  return nodes.map((n) => outcomes.get(n.id) as NodeOutcome);
+}
