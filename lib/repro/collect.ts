@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { z } from "zod";
+import { readJson } from "../artifacts/index.ts";
+import type { SeedFingerprint } from "./fingerprint.ts";
+
+/** History columns that measure the machine, not the computation. */
+const TIMING_COLUMNS = new Set(["seconds", "time", "epoch_seconds"]);
+
+const summarySchema = z.looseObject({
+  seed: z.number(),
+  backend: z.string(),
+  best_epoch: z.number().int(),
+  weights_sha256: z.string(),
+  provenance: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Reduces one training run directory to what the nightly check compares. */
+export function fingerprintRun(runDir: string): { fingerprint: SeedFingerprint; seed: number; backend: string; environment: Record<string, unknown> } {
+  const summary = readJson(join(runDir, "summary.json"), summarySchema, "run summary");
+  const rows = parse(readFileSync(join(runDir, "train_history.csv"), "utf8"), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const history = rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row)
+        .filter(([k]) => !TIMING_COLUMNS.has(k) && k !== "epoch")
+        .map(([k, v]) => [k, v === "" ? null : Number(v)]),
+    ),
+  );
+  const rawMetrics = readJson(join(runDir, "metrics", "val_metrics.json"), z.record(z.string(), z.unknown()), "validation metrics");
+  const metrics = Object.fromEntries(Object.entries(rawMetrics).filter(([, v]) => typeof v === "number" || v === null)) as Record<string, number | null>;
+  return {
+    fingerprint: { weights_sha256: summary.weights_sha256, history, metrics, best_epoch: summary.best_epoch },
+    seed: summary.seed,
+    backend: summary.backend,
+    environment: { backend: summary.backend, ...(summary.provenance ?? {}) },
+  };
+}

@@ -1,0 +1,6 @@
+export { referenceSchema, seedFingerprintSchema, toleranceSchema, DEFAULT_TOLERANCE } from "./fingerprint.ts";
+export type { Reference, SeedFingerprint, Tolerance } from "./fingerprint.ts";
+export { compareSeed, environmentDiff } from "./compare.ts";
+export type { SeedVerdict, Verdict } from "./compare.ts";
+export { fingerprintRun } from "./collect.ts";
+export { markdownSummary } from "./markdown.ts";
