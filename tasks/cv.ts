@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { readJson } from "../lib/artifacts/index.ts";
+import { errorMessage, usageError } from "../lib/errors/index.ts";
+import { deriveSeed } from "../lib/rng/index.ts";
+import { readSplit } from "../lib/split/index.ts";
+import { summarize } from "../lib/stats/index.ts";
+import { defineTask } from "../lib/task/index.ts";
+import { trainParams } from "../lib/train/params.ts";
+
+/** Metrics summarised across folds (keys of cv_summary.json, as upstream). */
+const CV_METRICS = ["accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc"] as const;
+
+const valMetricsSchema = z.looseObject({
+  acc: z.number(),
+  kappa_quadratic: z.number(),
+  macro_f1: z.number(),
+  auc_ovr: z.number().nullable(),
+  bal_acc: z.number(),
+});
+
+/** A fold is done when its run wrote summary.json (the train task writes it last). */
+function foldDone(runDir: string): boolean {
+  return existsSync(join(runDir, "summary.json")) && existsSync(join(runDir, "metrics", "val_metrics.json"));
+}
+
+export default defineTask({
+  name: "cv",
+  description: "k-fold cross-validation: one training run per fold, each with its own seed stream, and cv_summary.json of the best epochs",
+  params: trainParams.omit({ fold: true, runDir: true, resume: true, outdir: true }).extend({
+    cvFolds: z.number().int().min(2).default(3).describe("number of folds k (the split is made here unless --split gives a k-fold split.json)"),
+    cvOutdir: z.string().default("outputs/density_experiments/results_k").describe("folds go to <cv-outdir>/fold_{1..k}/results/"),
+  }),
+  examples: ["bun run task cv --csv data/classificacao.csv --dicom-root data/archive --arch small-cnn --img-size 64 --epochs 5 --cv-folds 3 --cv-outdir outputs/cv"],
+  async run(params, ctx) {
+    const { cvFolds, cvOutdir, ...train } = params;
+    let splitPath = train.split;
+    if (!splitPath) {
+      const made = await ctx.runTask("split", {
+        csv: train.csv,
+        dicomRoot: train.dicomRoot,
+        seed: train.seed,
+        folds: cvFolds,
+        includeClass5: train.includeClass5,
+        views: train.views,
+        ...(train.subset ? { subset: train.subset } : {}),
+        outdir: join(cvOutdir, "split"),
+      });
+      splitPath = made.path as string;
+    }
+    const split = readSplit(splitPath);
+    if (split.kind !== "kfold" || split.folds !== cvFolds) {
+      throw usageError("bad_split", `--split ${splitPath} is a ${split.kind === "kfold" ? `${split.folds}-fold` : "hold-out"} split, but --cv-folds is ${cvFolds}`);
+    }
+    const folds: { fold: number; outdir: string; seed: number; metrics: Record<string, number | null> }[] = [];
+    const failed: { fold: number; outdir: string; error: string }[] = [];
+    for (let k = 1; k <= cvFolds; k++) {
+      const runDir = join(cvOutdir, `fold_${k}`, "results");
+      // Each fold draws every random choice from its own streams (the reference pipeline computed
+      // per-fold seeds but never applied them).
+      const foldSeed = deriveSeed(train.seed, `fold/${k}`);
+      if (!foldDone(runDir)) {
+        const resume = existsSync(join(runDir, "checkpoint"));
+        ctx.log.info(`fold ${k}/${cvFolds}: ${resume ? "resuming" : "training"} (seed ${foldSeed} = stream fold/${k} of ${train.seed}) in ${runDir}`);
+        try {
+          await ctx.runTask("train", { ...train, seed: foldSeed, split: splitPath, fold: k, runDir, resume, subset: undefined });
+        } catch (err) {
+          ctx.log.error(`fold ${k} failed: ${errorMessage(err)}`);
+          failed.push({ fold: k, outdir: runDir, error: errorMessage(err) });
+          continue;
+        }
+      } else {
+        ctx.log.info(`fold ${k}/${cvFolds}: already done (${runDir})`);
+      }
+      const m = readJson(join(runDir, "metrics", "val_metrics.json"), valMetricsSchema, "fold metrics");
+      folds.push({ fold: k, outdir: runDir, seed: foldSeed, metrics: { accuracy: m.acc, kappa_quadratic: m.kappa_quadratic, macro_f1: m.macro_f1, auc_ovr: m.auc_ovr, bal_acc: m.bal_acc } });
+    }
+    const stats = Object.fromEntries(
+      CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"))]),
+    );
+    const pick = (field: "mean" | "std" | "min" | "max" | "t_ci_low" | "t_ci_high") => Object.fromEntries(CV_METRICS.map((n) => [n, stats[n]?.[field] ?? null]));
+    const path = join(cvOutdir, "cv_summary.json");
+    ctx.artifacts.writeJson(
+      path,
+      {
+        k: cvFolds,
+        seed: train.seed,
+        split: splitPath,
+        split_hash: split.split_hash,
+        folds,
+        missing_folds: failed.map((f) => f.fold),
+        failed_folds: failed,
+        sigma: "sample",
+        mean: pick("mean"),
+        std: pick("std"),
+        min: pick("min"),
+        max: pick("max"),
+        ci_low: pick("t_ci_low"),
+        ci_high: pick("t_ci_high"),
+      },
+      [splitPath],
+    );
+    for (const n of CV_METRICS) {
+      const s = stats[n];
+      if (s?.mean !== null && s?.mean !== undefined) ctx.log.info(`${n.padEnd(16)} ${s.mean.toFixed(3)} ± ${(s.std ?? 0).toFixed(3)} (σ sample, n=${s.n})`);
+    }
+    if (failed.length) ctx.log.warn(`folds missing: ${failed.map((f) => f.fold).join(", ")} — run the same command again to retry only those`);
+    return { path, folds: folds.length, missing: failed.map((f) => f.fold) };
+  },
+});

@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
+import { usageError } from "../lib/errors/index.ts";
+import { randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { stream } from "../lib/rng/index.ts";
+import { mean } from "../lib/stats/index.ts";
+import { defineTask } from "../lib/task/index.ts";
+import { trainParams } from "../lib/train/params.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+
+const valMetrics = z.looseObject({ acc: z.number(), kappa_quadratic: z.number(), macro_f1: z.number(), auc_ovr: z.number().nullable(), bal_acc: z.number() });
+
+/** The objective of a finished run, read from its best-epoch metrics. */
+function objectiveOf(runDir: string, objective: string): number | null {
+  const m = readJson(join(runDir, "metrics", "val_metrics.json"), valMetrics, "trial metrics");
+  const value = objective === "accuracy" ? m.acc : (m as Record<string, unknown>)[objective];
+  return typeof value === "number" ? value : null;
+}
+
+const trialName = (n: number) => `trial_${String(n).padStart(4, "0")}`;
+
+export default defineTask({
+  name: "hpo",
+  description: "Hyperparameter search (random or TPE, seeded) with a median pruner; study state in SQLite so a killed study resumes",
+  params: trainParams.omit({ runDir: true, resume: true, outdir: true, optunaTrialId: true, rayTrialName: true, rayLogdir: true, fold: true }).extend({
+    space: z.string().describe("search-space file (JSON: params{name: {type: float|int|categorical, low, high, log, step, choices}}, fixed, objective, direction)"),
+    nTrials: z.number().int().positive().default(20).describe("trials in the study (a resumed study runs only the missing ones)"),
+    timeout: z.number().positive().optional().describe("seconds after which no new trial starts"),
+    workers: z.number().int().positive().default(1).describe("trials run at the same time, each in its own process"),
+    sampler: z.enum(["random", "tpe"]).default("tpe").describe("random: trial i's params depend only on (seed, i); tpe: Tree-structured Parzen Estimator"),
+    prune: z.boolean().default(true).describe("median pruner on the per-epoch validation objective"),
+    study: z.string().default("density").describe("study name inside the SQLite file"),
+    outdir: z.string().default("outputs/hpo").describe("study.sqlite, trials/trial_NNNN/results and hpo_summary.json go here"),
+    promote: z.number().int().nonnegative().default(0).describe("re-run the best K configurations on --seeds and rank them by the mean"),
+    seeds: z.array(z.number().int().nonnegative()).default([42, 43, 44]).describe("seeds for --promote"),
+  }),
+  examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/classificacao.csv --dicom-root data/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
+  async run(params, ctx) {
+    const { space: spacePath, nTrials, timeout, workers, sampler, prune, study: studyName, outdir, promote, seeds, ...train } = params;
+    const space = readSearchSpace(spacePath);
+    const known = new Set(Object.keys(trainParams.shape));
+    for (const name of [...Object.keys(space.params), ...Object.keys(space.fixed)]) {
+      if (!known.has(name)) throw usageError("bad_space", `${spacePath}: ${name} is not a train param (expected one of ${[...known].join(", ")})`);
+    }
+    mkdirSync(join(outdir, "events"), { recursive: true });
+    mkdirSync(join(outdir, "logs"), { recursive: true });
+    const dbPath = join(outdir, "study.sqlite");
+    const study = Study.open(dbPath, { name: studyName, sampler, seed: train.seed, direction: space.direction, objective: space.objective, space: canonicalJson(space) }, ctx.clock.now());
+    const stale = study.releaseStale();
+    if (stale.length) ctx.log.warn(`trials ${stale.join(", ")} were interrupted; running them again`);
+    const sign = space.direction === "maximize" ? 1 : -1;
+    const started = Date.now();
+    const bar = ctx.progress("trials", nTrials);
+    bar.update(study.trials().filter((t) => t.state !== "running").length);
+
+    const trialParams = (n: number): TrialParams => {
+      const rng = stream(train.seed, `hpo/trial/${n}`);
+      if (sampler === "random") return randomSample(space, rng);
+      const history = study.trials().filter((t) => t.state === "complete" && t.value !== null).map((t) => ({ params: t.params, score: sign * (t.value as number) }));
+      return tpeSample(space, history, rng);
+    };
+
+    const runTrial = async (n: number, p: TrialParams, seed: number, runDir: string, name: string, withPruner: boolean) => {
+      const result = await runTrialProcess({
+        root: ROOT,
+        params: { ...train, ...space.fixed, ...p, seed, selectMetric: space.objective === "accuracy" ? "accuracy" : space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
+        eventFile: join(outdir, "events", `${name}.json`),
+        logFile: join(outdir, "logs", `${name}.log`),
+        jsonl: join(runDir, `ray_${name}.jsonl`),
+        objective: space.objective,
+        onEpoch: (epoch, value) => {
+          if (!withPruner) return false;
+          study.report(n, epoch, value);
+          return prune && shouldPrune(study, n, epoch, value);
+        },
+      });
+      return result;
+    };
+
+    const todo: number[] = [];
+    const doneNumbers = new Set(study.trials().map((t) => t.number));
+    for (let n = 0; n < nTrials; n++) if (!doneNumbers.has(n)) todo.push(n);
+    const active = new Set<Promise<void>>();
+    for (const n of todo) {
+      if (timeout !== undefined && (Date.now() - started) / 1000 > timeout) {
+        ctx.log.warn(`--timeout ${timeout}s reached: no new trials after ${n}`);
+        break;
+      }
+      while (active.size >= workers) await Promise.race(active);
+      const p = trialParams(n);
+      if (!study.claim(n, p, ctx.clock.now())) continue;
+      const name = trialName(n);
+      const runDir = join(outdir, "trials", name, "results");
+      ctx.log.info(`${name}: ${JSON.stringify(p)}`);
+      const job = (async () => {
+        const r = await runTrial(n, p, train.seed, runDir, name, true);
+        if (r.pruned) {
+          study.finish(n, "pruned", { runDir, error: `pruned at epoch ${r.prunedAt}` }, ctx.clock.now());
+          ctx.log.info(`${name}: pruned at epoch ${r.prunedAt}`);
+        } else if (r.exitCode !== 0 || !existsSync(join(runDir, "metrics", "val_metrics.json"))) {
+          const error = `train exited with code ${r.exitCode} (log: ${join(outdir, "logs", `${name}.log.err`)})`;
+          study.finish(n, "failed", { runDir, error }, ctx.clock.now());
+          ctx.log.error(`${name}: failed: ${error}`);
+        } else {
+          const value = objectiveOf(runDir, space.objective);
+          study.finish(n, "complete", { runDir, value }, ctx.clock.now());
+          ctx.log.info(`${name}: ${space.objective} = ${value?.toFixed(4) ?? "n/a"}`);
+        }
+        bar.increment(1, { trial: name });
+      })();
+      const tracked: Promise<void> = job.finally(() => active.delete(tracked));
+      active.add(tracked);
+    }
+    await Promise.all(active);
+    bar.stop();
+
+    const trials = study.trials();
+    const complete = trials.filter((t): t is TrialRecord & { value: number } => t.state === "complete" && t.value !== null).sort((a, b) => sign * (b.value - a.value) || a.number - b.number);
+    const best = complete[0] ?? null;
+    const promoted: { trial: number; params: TrialParams; runs: { seed: number; runDir: string; value: number | null; error?: string }[]; mean: number | null }[] = [];
+    for (const t of complete.slice(0, promote)) {
+      const runs: (typeof promoted)[number]["runs"] = [];
+      for (const seed of seeds) {
+        const name = `${trialName(t.number)}_seed_${seed}`;
+        const runDir = join(outdir, "promoted", trialName(t.number), `seed_${seed}`, "results");
+        if (!existsSync(join(runDir, "metrics", "val_metrics.json"))) {
+          ctx.log.info(`promote ${trialName(t.number)}: seed ${seed}`);
+          const r = await runTrial(t.number, t.params, seed, runDir, name, false);
+          if (r.exitCode !== 0) {
+            runs.push({ seed, runDir, value: null, error: `train exited with code ${r.exitCode}` });
+            continue;
+          }
+        }
+        runs.push({ seed, runDir, value: objectiveOf(runDir, space.objective) });
+      }
+      const values = runs.map((r) => r.value).filter((v): v is number => v !== null);
+      promoted.push({ trial: t.number, params: t.params, runs, mean: values.length ? mean(values) : null });
+    }
+    // Rank promoted configurations by their mean over seeds, not by one lucky run.
+    promoted.sort((a, b) => sign * ((b.mean ?? -Infinity * sign) - (a.mean ?? -Infinity * sign)) || a.trial - b.trial);
+    study.close();
+    const path = join(outdir, "hpo_summary.json");
+    ctx.artifacts.writeJson(path, {
+      study: studyName,
+      database: dbPath,
+      sampler,
+      seed: train.seed,
+      objective: space.objective,
+      direction: space.direction,
+      n_trials: nTrials,
+      trials: trials.map((t) => ({ number: t.number, name: trialName(t.number), params: t.params, state: t.state, value: t.value, run_dir: t.runDir, error: t.error })),
+      best: best ? { number: best.number, params: best.params, value: best.value, run_dir: best.runDir } : null,
+      promoted,
+    }, [spacePath]);
+    const count = (s: string) => trials.filter((t) => t.state === s).length;
+    ctx.log.info(`study ${studyName}: ${count("complete")} complete, ${count("pruned")} pruned, ${count("failed")} failed; best ${best ? `${trialName(best.number)} ${space.objective} = ${best.value.toFixed(4)}` : "none"}`);
+    if (promoted.length) ctx.log.info(`promoted ranking (mean over seeds ${seeds.join(", ")}): ${promoted.map((p) => `${trialName(p.trial)} ${p.mean?.toFixed(4) ?? "n/a"}`).join(" > ")}`);
+    return { path, best: best?.number ?? null };
+  },
+});
