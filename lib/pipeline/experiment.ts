@@ -14,10 +14,21 @@ export const experimentSchema = z
     name: z.string().regex(/^[\w.-]+$/, "letters, digits, _ . - only"),
     /** Where every node writes; default `outputs/experiments/<name>`. */
     outdir: z.string().optional(),
-    dataset: z.union([
-      z.object({ synth: params.default({}) }).strict(),
-      z.object({ csv: z.string(), dicomRoot: z.string(), options: params.default({}) }).strict(),
-    ]),
+    /**
+     * The data: a synthetic cohort (`synth`: params of the synth task) or an archive (`csv` +
+     * `dicomRoot`), plus the reading options every data task shares.
+     */
+    dataset: z
+      .object({
+        synth: params.optional(),
+        csv: z.string().optional(),
+        dicomRoot: z.string().optional(),
+        includeClass5: z.boolean().optional(),
+        views: z.enum(["one", "all"]).optional(),
+        format: z.enum(["auto", "classificacao", "paths", "cbis-ddsm", "vindr", "rsna"]).optional(),
+      })
+      .strict()
+      .refine((d) => (d.synth !== undefined) !== (d.csv !== undefined && d.dicomRoot !== undefined), "give either synth or both csv and dicomRoot"),
     /** Params of the `split` task for each seed's hold-out split (seed filled in per run). */
     split: params.default({}),
     /** Params of the `train` task shared by every run (seed, split and run dir filled in). */

@@ -26,26 +26,29 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
   let csv: string;
   let dicomRoot: string;
   const dataDeps: string[] = [];
-  const datasetOptions = "options" in exp.dataset ? exp.dataset.options : {};
-  if ("synth" in exp.dataset) {
+  const { synth, includeClass5, views, format } = exp.dataset;
+  if (synth) {
     const dir = join(out, "data");
     csv = join(dir, "classificacao.csv");
     dicomRoot = join(dir, "archive");
-    nodes.push({ id: "synth", task: "synth", params: { ...exp.dataset.synth, outdir: dir }, deps: [], outputs: [join(dir, "synth.json"), csv] });
+    nodes.push({ id: "synth", task: "synth", params: { ...synth, outdir: dir }, deps: [], outputs: [join(dir, "synth.json"), csv] });
     dataDeps.push("synth");
   } else {
-    csv = exp.dataset.csv;
-    dicomRoot = exp.dataset.dicomRoot;
+    csv = exp.dataset.csv as string;
+    dicomRoot = exp.dataset.dicomRoot as string;
   }
+  // Each task gets only the reading options it takes (child tasks refuse unknown params).
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const auditOptions = defined({ includeClass5, format });
+  const data = defined({ csv, dicomRoot, includeClass5, views });
   const auditDir = join(out, "audit");
   nodes.push({
     id: "audit",
     task: "audit",
-    params: { ...datasetOptions, csv, dicomRoot, outdir: auditDir },
+    params: { ...auditOptions, csv, dicomRoot, outdir: auditDir },
     deps: [...dataDeps],
     outputs: [join(auditDir, "data_manifest.json"), join(auditDir, "data_audit.csv")],
   });
-  const data = { ...datasetOptions, csv, dicomRoot };
   const runDirs: string[] = [];
   for (const seed of exp.seeds) {
     const splitDir = join(out, "splits", `seed_${seed}`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { sha256File, writeJsonAtomic } from "../artifacts/index.ts";
 import { TaskError } from "../errors/index.ts";
@@ -41,7 +41,7 @@ export function childProcessExecutor(root: string, stateDir: string) {
       cwd: process.cwd(),
       stdout: Bun.file(logFile),
       stderr: Bun.file(`${logFile}.err`),
-      env: { ...process.env, FORCE_COLOR: "0" },
+      env: { ...process.env, FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" },
     });
     return proc.exited;
   };
@@ -108,6 +108,16 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
 
   const pending = new Set(nodes.map((n) => n.id));
   const running = new Map<string, Promise<void>>();
+  // Show what the running nodes last reported (their plain progress lines) next to the bar.
+  const ticker = options.dryRun
+    ? undefined
+    : setInterval(() => {
+        const parts = [...running.keys()].map((id) => {
+          const line = lastLine(join(options.stateDir, "logs", `${id.replaceAll("/", "__")}.log.err`));
+          return line ? `${id}: ${line}` : id;
+        });
+        if (parts.length) bar.increment(0, { running: parts.join(" ‖ ").slice(0, 160) });
+      }, 1000);
   while (pending.size || running.size) {
     for (const id of [...pending]) {
       if (running.size >= Math.max(1, options.jobs)) break;
@@ -132,6 +142,22 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
     }
     await Promise.race(running.values());
   }
+  if (ticker) clearInterval(ticker);
   bar.stop();
   return nodes.map((n) => outcomes.get(n.id) as NodeOutcome);
+}
+
+/** The last non-empty line of a (possibly growing) log file, read from its last 4 KiB. */
+function lastLine(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, 4096);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString("utf8").split("\n").map((l) => l.trim()).filter(Boolean).at(-1);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -28,11 +28,17 @@ function formatSeconds(s: number): string {
   return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
+/** Plain-line interval: `MAMMO_PROGRESS_INTERVAL_MS` (set by the pipeline for its child tasks), else 10 s. */
+function defaultInterval(): number {
+  const v = Number(process.env.MAMMO_PROGRESS_INTERVAL_MS);
+  return Number.isFinite(v) && v > 0 ? v : 10_000;
+}
+
 /**
  * A live bar with rate and ETA when `stream` is a TTY; otherwise a plain line at most every
  * `intervalMs` (and at the end), which reads well in cron mail and CI logs.
  */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, intervalMs = 10_000, now: () => number = () => performance.now()): Progress {
+export function createProgress(stream: NodeJS.WriteStream = process.stderr, intervalMs = defaultInterval(), now: () => number = () => performance.now()): Progress {
   if (stream.isTTY) {
     return (label, total) => {
       const bar = new cliProgress.SingleBar(
