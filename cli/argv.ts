@@ -2,7 +2,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { usageError } from "../lib/errors/index.ts";
 import { closest } from "../lib/task/suggest.ts";
 import type { TaskDefinition } from "../lib/task/index.ts";
-import { paramSpecs, toKey, type ParamSpec } from "./params.ts";
+import { paramSpecs, type ParamSpec } from "./params.ts";
+import { toKey } from "../lib/task/flags.ts";
 
 /** Flags every task accepts, handled by the CLI itself. */
 export const GLOBAL_FLAGS = ["--help", "--debug", "--quiet", "--event"] as const;

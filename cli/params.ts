@@ -1,4 +1,7 @@
 import type { z } from "zod";
+import { toFlag } from "../lib/task/flags.ts";
+
+export { toFlag };
 
 /** What the CLI knows about one param, read off the task's zod schema. */
 export interface ParamSpec {
@@ -20,15 +23,6 @@ interface ZodInternals {
   description?: string;
   format?: string | null;
   isInt?: boolean;
-}
-
-export function toFlag(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** `val-frac`, `val_frac` and `valFrac` all become `valFrac`. */
-export function toKey(name: string): string {
-  return name.replace(/^-+/, "").replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function baseKind(schema: ZodInternals): Pick<ParamSpec, "kind" | "element" | "choices"> {

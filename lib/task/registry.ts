@@ -2,6 +2,7 @@ import { TaskError, usageError } from "../errors/index.ts";
 import { createContext, type ContextOptions } from "./context.ts";
 import type { TaskDefinition, TaskResult } from "./define.ts";
 import { closest } from "./suggest.ts";
+import { toFlag } from "./flags.ts";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -52,7 +53,7 @@ export function validateParams(task: TaskDefinition, params: Record<string, unkn
   const issue = parsed.error.issues[0];
   const key = String(issue?.path[0] ?? "");
   const value = key ? params[key] : undefined;
-  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const flag = toFlag(key);
   const shown = value === undefined ? "missing" : typeof value === "string" ? value : JSON.stringify(value);
   throw usageError("bad_value", value === undefined && issue?.code === "invalid_type" ? `missing required ${flag}` : `invalid ${flag}: ${shown} (${issue?.message ?? "invalid"})`);
 }

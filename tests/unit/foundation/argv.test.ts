@@ -17,6 +17,7 @@ const task = defineTask({
     seeds: z.array(z.number().int()).default([42]),
     backend: z.enum(["auto", "wasm", "cpu"]).default("auto"),
     csv: z.string().optional(),
+    includeClass5: z.boolean().default(false),
   }),
   async run() {
     return {};
@@ -44,6 +45,7 @@ describe("parseArgs(task, argv)", () => {
     [["--seeds", "42", "--seeds", "43", "--seeds", "44"], { seeds: [42, 43, 44] }],
     [["--backend", "wasm", "--csv", "a b.csv"], { backend: "wasm", csv: "a b.csv" }],
     [["--epochs", "-1"], { epochs: -1 }],
+    [["--include-class-5"], { includeClass5: true }],
   ] as const)("%p parses to %p", (argv, expected) => {
     expect(parseArgs(task, [...argv]).params).toEqual(expected);
   });
