@@ -1,0 +1,12 @@
+export { METRIC_NAMES, SUMMARY_COLUMNS, metricSummary, pickMetrics, predictionScorer } from "./metrics.ts";
+export type { MetricName, MetricSummary, RunMetrics } from "./metrics.ts";
+export { discoverRuns } from "./discover.ts";
+export type { RunLocation } from "./discover.ts";
+export { missingFolds, readPredictions, readRun } from "./read.ts";
+export type { Predictions, Run } from "./read.ts";
+export { checkUniform, describeDifferences } from "./mixed.ts";
+export type { Difference } from "./mixed.ts";
+export { bootstrapRuns } from "./bootstrap.ts";
+export { compareRuns, pairRuns } from "./compare.ts";
+export type { Comparison, MetricComparison, PairKey } from "./compare.ts";
+export { comparisonTable, summaryTable } from "./table.ts";

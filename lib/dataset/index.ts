@@ -1,0 +1,18 @@
+export { loadDataset, silentLog } from "./load.ts";
+export type { LoadContext } from "./load.ts";
+export { checkReadable } from "./readable.ts";
+export type { Sample, Dataset, DatasetOptions, MissingEntry } from "./types.ts";
+export { DATASET_FORMATS } from "./formats.ts";
+export type { DatasetFormat, LabelEntry, EntryTarget } from "./formats.ts";
+export type { DensityLabel } from "./labels.ts";
+export { readLabelTable } from "./table.ts";
+export type { LabelTable } from "./table.ts";
+export { readCsv, parseCsvText, detectDelimiter } from "./csv.ts";
+export type { CsvTable, CsvRow } from "./csv.ts";
+export { dataFingerprint } from "./scan.ts";
+export { auditArchive } from "./audit.ts";
+export type { AuditOptions, AuditReport, AuditRow, AuditFile } from "./audit.ts";
+export { loadImages, prepareImages, readCached, iterateImages } from "./cache.ts";
+export type { CacheOptions, CacheStats, PreparedImages } from "./cache.ts";
+export { cacheKey, entryPath, preprocessCodeVersion, DEFAULT_CACHE_DIR } from "./cache-key.ts";
+export { CACHE_FORMAT_VERSION } from "./cache-entry.ts";

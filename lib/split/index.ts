@@ -1,0 +1,12 @@
+export { holdoutSplit, groupKFold, labelName } from "./split.ts";
+export type { HoldoutOptions, KFoldOptions } from "./split.ts";
+export { subsetGroups, seededGroupOrder, compareStrings } from "./order.ts";
+export { groupSamples } from "./groups.ts";
+export type { GroupableSample, Grouping } from "./groups.ts";
+export { checkNoLeakage } from "./leakage.ts";
+export type { LeakageItem } from "./leakage.ts";
+export { splitStats } from "./stats.ts";
+export type { PartStats, SplitStats } from "./stats.ts";
+export { readSplit, splitSides, splitHash, splitSchema, splitSampleSchema } from "./artifact.ts";
+export type { SplitArtifact, SplitSample } from "./artifact.ts";
+export type { SplitItem, PartName, Partition, SplitWarning } from "./types.ts";

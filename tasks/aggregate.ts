@@ -1,0 +1,182 @@
+import { join } from "node:path";
+import { z } from "zod";
+import {
+  METRIC_NAMES,
+  SUMMARY_COLUMNS,
+  bootstrapRuns,
+  checkUniform,
+  compareRuns,
+  comparisonTable,
+  describeDifferences,
+  discoverRuns,
+  metricSummary,
+  missingFolds,
+  pairRuns,
+  predictionScorer,
+  readPredictions,
+  readRun,
+  summaryTable,
+  type MetricName,
+  type MetricSummary,
+  type Predictions,
+  type Run,
+  type RunMetrics,
+} from "../lib/aggregate/index.ts";
+import { usageError } from "../lib/errors/index.ts";
+import { stream } from "../lib/rng/index.ts";
+import { summarize, type BootstrapInterval } from "../lib/stats/index.ts";
+import { defineTask } from "../lib/task/index.ts";
+import type { TaskContext } from "../lib/task/index.ts";
+
+/** Coverage of every interval in aggregate.json. */
+const CONFIDENCE = 0.95;
+
+const COMPARE_COLUMNS = ["n", "mean_diff", "diff_ci_low", "diff_ci_high", "t_p", "wilcoxon_p", "wilcoxon_method", "nb_p", "p_a_gt_b", "holm_p"] as const;
+
+/** Runs under `patterns`, read and sorted by seed, then fold (hold-out first). */
+function loadRuns(patterns: readonly string[], flag: string, ctx: TaskContext): Run[] {
+  const locations = discoverRuns(patterns, flag);
+  for (const cvDir of new Set(locations.flatMap((l) => (l.cvDir ? [l.cvDir] : [])))) {
+    const missing = missingFolds(cvDir);
+    if (missing.length) ctx.log.warn(`${cvDir}: cv_summary.json lists missing folds ${missing.join(", ")}; aggregating the folds present`);
+  }
+  return locations.map((l) => readRun(l.dir, l.cvDir)).sort((a, b) => a.seed - b.seed || (a.fold ?? 0) - (b.fold ?? 0));
+}
+
+function checkSame(runs: readonly Run[], what: string, allowMixed: boolean, ctx: TaskContext, fields?: Parameters<typeof checkUniform>[3]): string[] {
+  const differences = checkUniform(runs, what, allowMixed, fields);
+  if (differences.length) ctx.log.warn(`--allow-mixed: ${what} differ in ${describeDifferences(differences)}`);
+  return differences.map((d) => d.key);
+}
+
+/**
+ * Writes `<outdir>/aggregate.json` (contract: sigma, confidence, runs, metrics, bootstrap, compare)
+ * and `aggregate.csv` (one row per metric), plus `aggregate_compare.csv` with `--compare`.
+ * Beyond the contract: `mixed` lists the setup keys that differ between the runs (only ever
+ * non-empty with --allow-mixed); `compare` also holds `holm_on`, `nb_test_train_ratio`, and per
+ * metric `n` (pairs) and `wilcoxon_method`.
+ * `std` and `cv_pct` use the chosen σ; `se` and the t interval always use the sample σ, which is
+ * what the t distribution is defined with. Metrics come from each run's `metrics/val_metrics.json`
+ * (best epoch); the bootstrap interval (see `bootstrapRuns`) from its `val_predictions.csv`.
+ */
+export default defineTask({
+  name: "aggregate",
+  description: "Mean ± σ, CV %, t and patient-bootstrap intervals of runs over seeds/folds; paired comparison of two configurations",
+  params: z.object({
+    run: z
+      .array(z.string())
+      .default([])
+      .describe("a run directory (summary.json), an outdir holding results*/ runs, or a CV directory (cv_summary.json); globs allowed; repeat the flag"),
+    outdir: z.string().default("outputs/aggregate").describe("directory to write aggregate.json and aggregate.csv into"),
+    sigma: z.enum(["sample", "population"]).default("sample").describe("σ to report: sample (n − 1) or population (n, as the reference pipeline's tables)"),
+    bootstrap: z.number().int().nonnegative().default(5000).describe("patient-level bootstrap resamples for the metric intervals (0 disables)"),
+    seed: z.number().int().nonnegative().default(42).describe("root seed of the bootstrap stream"),
+    allowMixed: z.boolean().default(false).describe("aggregate runs whose config, data_fingerprint or backend differ (warns instead of refusing)"),
+    compare: z
+      .array(z.string())
+      .default([])
+      .describe("two configurations A and B to compare (--compare A --compare B), each a directory or glob like --run; runs are paired by seed and fold; without --run, the summary is of A"),
+  }),
+  examples: [
+    "bun run task aggregate --run 'outputs/mammo_efficientnetb0_density/results*' --outdir outputs/aggregate",
+    "bun run task aggregate --run outputs/cv_seed42 --sigma population --bootstrap 0",
+    "bun run task aggregate --compare 'outputs/cfg_a/*' --compare 'outputs/cfg_b/*' --outdir outputs/compare_a_b",
+  ],
+  async run(params, ctx) {
+    if (params.compare.length !== 0 && params.compare.length !== 2) {
+      throw usageError("bad_compare", `--compare needs exactly two configurations (A then B), got ${params.compare.length}: ${params.compare.join(", ")}`);
+    }
+    if (!params.run.length && !params.compare.length) throw usageError("no_runs", "nothing to aggregate: give --run DIR (repeatable) or --compare A --compare B");
+
+    const [patternA, patternB] = params.compare;
+    const runs = params.run.length ? loadRuns(params.run, "--run", ctx) : loadRuns([patternA as string], "--compare", ctx);
+    const mixed = checkSame(runs, "runs", params.allowMixed, ctx);
+    const seen = new Map<string, string>();
+    for (const run of runs) {
+      const key = `${run.seed}/${run.fold}`;
+      const other = seen.get(key);
+      if (other) ctx.log.warn(`${run.dir} and ${other} have the same seed ${run.seed}${run.fold === null ? "" : ` and fold ${run.fold}`}: both are counted`);
+      seen.set(key, run.dir);
+    }
+    const inputs = runs.flatMap((r) => r.files);
+
+    let boot: Record<MetricName, BootstrapInterval> | null = null;
+    if (params.bootstrap > 0) {
+      const predictions = runs.map((r) => readPredictions(r.dir));
+      inputs.push(...predictions.map((p) => p.file));
+      // The intervals are about the predictions; say so when they do not reproduce the reported metrics.
+      runs.forEach((run, i) => {
+        const recomputed = predictionScorer(predictions[i] as Predictions)(null) as RunMetrics;
+        const off = METRIC_NAMES.filter((m) => {
+          const [x, y] = [run.metrics[m], recomputed[m]];
+          return x === null || y === null ? x !== y : Math.abs(x - y) > 1e-6;
+        });
+        if (off.length) {
+          ctx.log.warn(`${run.dir}: val_predictions.csv does not reproduce val_metrics.json for ${off.map((m) => `${m} (${run.metrics[m]} vs ${recomputed[m]})`).join(", ")}`);
+        }
+      });
+      const bar = ctx.progress("bootstrap", params.bootstrap);
+      boot = bootstrapRuns(predictions, { resamples: params.bootstrap, rng: stream(params.seed, "bootstrap"), confidence: CONFIDENCE, onResample: () => bar.increment() });
+      bar.stop();
+      for (const m of METRIC_NAMES) {
+        const valid = boot[m].valid;
+        if (valid < params.bootstrap) ctx.log.warn(`bootstrap ${m}: undefined on ${params.bootstrap - valid} of ${params.bootstrap} resamples (left out of its interval)`);
+      }
+    }
+
+    const metrics = Object.fromEntries(
+      METRIC_NAMES.map((m) => {
+        const values = runs.flatMap((r) => (r.metrics[m] === null ? [] : [r.metrics[m] as number]));
+        return [m, metricSummary(summarize(values, { sigma: params.sigma, confidence: CONFIDENCE }), boot ? boot[m] : null)];
+      }),
+    ) as Record<MetricName, MetricSummary>;
+
+    let compare: Record<string, unknown> | undefined;
+    let comparisonLines: string[] = [];
+    if (patternA !== undefined && patternB !== undefined) {
+      const a = params.run.length ? loadRuns([patternA], "--compare", ctx) : runs;
+      const b = loadRuns([patternB], "--compare", ctx);
+      if (params.run.length) checkSame(a, `runs of ${patternA}`, params.allowMixed, ctx);
+      checkSame(b, `runs of ${patternB}`, params.allowMixed, ctx);
+      checkSame([...a, ...b], `${patternA} and ${patternB}`, params.allowMixed, ctx, ["data_fingerprint"]);
+      inputs.push(...a.flatMap((r) => r.files), ...b.flatMap((r) => r.files));
+      const comparison = compareRuns(pairRuns(a, b, { a: patternA, b: patternB }), CONFIDENCE);
+      compare = { a: patternA, b: patternB, ...comparison };
+      comparisonLines = comparisonTable(comparison, CONFIDENCE);
+      ctx.artifacts.writeCsv(
+        join(params.outdir, "aggregate_compare.csv"),
+        ["metric", ...COMPARE_COLUMNS],
+        METRIC_NAMES.map((m) => [m, ...COMPARE_COLUMNS.map((c) => comparison.metrics[m][c])]),
+      );
+    }
+
+    const path = join(params.outdir, "aggregate.json");
+    ctx.artifacts.writeJson(
+      path,
+      {
+        sigma: params.sigma,
+        confidence: CONFIDENCE,
+        runs: runs.map((r) => ({ dir: r.dir, seed: r.seed, fold: r.fold, metrics: r.metrics })),
+        metrics,
+        bootstrap: { resamples: params.bootstrap, unit: "patient", seed: params.seed },
+        mixed,
+        ...(compare ? { compare } : {}),
+      },
+      [...new Set(inputs)],
+    );
+    ctx.artifacts.writeCsv(
+      join(params.outdir, "aggregate.csv"),
+      ["metric", ...SUMMARY_COLUMNS],
+      METRIC_NAMES.map((m) => [m, ...SUMMARY_COLUMNS.map((c) => metrics[m][c])]),
+    );
+
+    const seeds = [...new Set(runs.map((r) => r.seed))];
+    ctx.log.info(`${runs.length} run(s), seeds ${seeds.join(", ")}${runs.some((r) => r.fold !== null) ? " (CV folds)" : ""}`);
+    for (const line of summaryTable(metrics, params.sigma, CONFIDENCE)) ctx.log.info(line);
+    if (comparisonLines.length) {
+      ctx.log.info(`A = ${patternA}, B = ${patternB}`);
+      for (const line of comparisonLines) ctx.log.info(line);
+    }
+    return { path, runs: runs.length, sigma: params.sigma };
+  },
+});
