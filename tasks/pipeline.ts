@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { TaskError } from "../lib/errors/index.ts";
 import { buildGraph, readExperiment, runGraph } from "../lib/pipeline/index.ts";
+import { quietProgress } from "../lib/progress/index.ts";
 import { defineTask } from "../lib/task/index.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -29,8 +30,9 @@ export default defineTask({
       stateDir,
       jobs: params.jobs,
       dryRun: params.dryRun,
-      log: params.explain || params.dryRun ? ctx.log : { ...ctx.log, info: ctx.log.debug },
-      progress: ctx.progress,
+      // A dry run prints only the plan below; a real run reports each node as it finishes.
+      log: params.dryRun ? { ...ctx.log, info: ctx.log.debug } : ctx.log,
+      progress: params.dryRun ? quietProgress : ctx.progress,
       now: () => ctx.clock.now(),
     });
     if (params.dryRun || params.explain) {
