@@ -41,6 +41,7 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
   const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const auditOptions = defined({ includeClass5, format });
   const data = defined({ csv, dicomRoot, includeClass5, views });
+  const splitData = { ...data, ...defined({ format }) };
   const auditDir = join(out, "audit");
   nodes.push({
     id: "audit",
@@ -52,7 +53,7 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
   const runDirs: string[] = [];
   for (const seed of exp.seeds) {
     const splitDir = join(out, "splits", `seed_${seed}`);
-    nodes.push({ id: `split/seed-${seed}`, task: "split", params: { ...data, ...exp.split, seed, outdir: splitDir }, deps: ["audit"], outputs: [join(splitDir, "split.json")] });
+    nodes.push({ id: `split/seed-${seed}`, task: "split", params: { ...splitData, ...exp.split, seed, outdir: splitDir }, deps: ["audit"], outputs: [join(splitDir, "split.json")] });
     const runDir = join(out, "runs", `seed_${seed}`, "results");
     runDirs.push(runDir);
     nodes.push({
@@ -70,7 +71,7 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
   if (exp.cv) {
     const seed = exp.cv.seed ?? (exp.seeds[0] as number);
     const splitDir = join(out, "splits", `cv_${exp.cv.folds}_seed_${seed}`);
-    nodes.push({ id: "split/cv", task: "split", params: { ...data, ...exp.split, seed, folds: exp.cv.folds, outdir: splitDir }, deps: ["audit"], outputs: [join(splitDir, "split.json")] });
+    nodes.push({ id: "split/cv", task: "split", params: { ...splitData, ...exp.split, seed, folds: exp.cv.folds, outdir: splitDir }, deps: ["audit"], outputs: [join(splitDir, "split.json")] });
     cvDir = join(out, "cv");
     nodes.push({
       id: "cv",
