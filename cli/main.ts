@@ -1,6 +1,7 @@
 import { TaskError, errorMessage } from "../lib/errors/index.ts";
 import { aliases, loadTask, resolveTaskName, runTask, taskNames, watchMathRandom } from "../lib/task/index.ts";
 import { parseArgs } from "./argv.ts";
+import { shellWord } from "../lib/task/command.ts";
 import { overviewHelp, taskHelp } from "./help.ts";
 // seedrandom mixes one Math.random value into its pool when it is first loaded: load it before
 // the watch starts, so that only calls made while a task runs are counted.
@@ -32,7 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       result = await runTask(canonical, args.params, {
         debug: args.debug,
         quiet: args.quiet,
-        commandLine: ["bun", "run", "task", ...argv].map(shellQuote).join(" "),
+        commandLine: ["bun", "run", "task", ...argv].map(shellWord).join(" "),
       });
     } finally {
       watch.restore();
@@ -50,10 +51,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     else if (code === 1 && !(err instanceof TaskError)) process.stderr.write("(run again with --debug for the stack trace)\n");
     return code;
   }
-}
-
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
 if (import.meta.main) {

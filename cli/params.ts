@@ -1,8 +1,6 @@
 import type { z } from "zod";
 import { toFlag } from "../lib/task/flags.ts";
 
-export { toFlag };
-
 /** What the CLI knows about one param, read off the task's zod schema. */
 export interface ParamSpec {
   /** camelCase key in the params object. */

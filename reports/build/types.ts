@@ -1,0 +1,46 @@
+import type { Aggregate } from "../inputs/aggregate.ts";
+import type { CvSummary } from "../inputs/cv.ts";
+import type { HpoStudy } from "../inputs/hpo.ts";
+import type { RunData } from "../inputs/run.ts";
+
+/** Everything a report is made from, already read and validated. */
+export interface ReportSources {
+  /** Hold-out runs, one per seed (sorted by seed, then fold). */
+  runs: RunData[];
+  aggregate: { path: string; data: Aggregate } | null;
+  cv: { dir: string; summary: CvSummary & { path: string } } | null;
+  hpo: HpoStudy | null;
+}
+
+/** Where the report goes and how it is drawn. */
+export interface ReportOptions {
+  /** Figures, tables and `report.html` go here (`Article/assets`). */
+  assetsDir: string;
+  /** The LaTeX section file (`Article/sections/density_model.tex`). */
+  texFile: string;
+  /** Directory LaTeX is run from; paths in the section are relative to it. */
+  texRoot: string;
+  /** Grad-CAM overlays per run in the collage (0: no collage). */
+  gradcamLimit: number;
+  /** The command that rebuilds this report, shown in the notebook. */
+  reportCommand: string;
+}
+
+/** A figure of the report, with what the article and the notebook say about it. */
+export interface ReportFigure {
+  /** File stem: `density_confusion_seed42`. */
+  name: string;
+  svg: string;
+  /** Caption (plain text; escaped for LaTeX when written). */
+  caption: string;
+  /** Interpretation generated from the numbers, for the notebook. */
+  note: string;
+  /** The input file(s) it was drawn from. */
+  source: string;
+}
+
+/** One output file. */
+export interface ReportFile {
+  path: string;
+  data: string | Uint8Array;
+}

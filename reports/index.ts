@@ -1,0 +1,10 @@
+export { makeReport } from "./build/index.ts";
+export type { Report } from "./build/index.ts";
+export { loadSources } from "./build/sources.ts";
+export type { SourcePaths } from "./build/sources.ts";
+export { writeReport } from "./build/write.ts";
+export type { WriteOutcome } from "./build/write.ts";
+export type { ReportFigure, ReportFile, ReportOptions, ReportSources } from "./build/types.ts";
+export { svgToPng, fontFiles, withXmlns, FONT_FAMILY } from "./render/index.ts";
+export { latexEscape } from "./tables/latex-escape.ts";
+export { escapeHtml } from "./notebook/escape.ts";

@@ -1,0 +1,2 @@
+export { FONT_FAMILY, fontFiles, svgToPng, withXmlns } from "./rasterize.ts";
+export type { RasterOptions } from "./rasterize.ts";

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { runTask } from "../../../lib/task/index.ts";
+import type { TaskResult } from "../../../lib/task/index.ts";
+import { buildFixture, SCRIPT_ACCESSION, type Fixture } from "./fixtures.ts";
+
+const FIGURES = [
+  "density_seeds_metrics",
+  "density_cv_folds",
+  "density_hpo_trials",
+  ...[42, 43, 44].flatMap((s) => [`density_train_seed${s}`, `density_confusion_seed${s}`, `density_gradcam_seed${s}`]),
+];
+const TABLES = ["density_metrics_table", "density_compare_table", "density_cv_table"];
+/** A full render takes a few seconds on a busy 2-core machine; bun's default is 5 s. */
+const RENDER_TIMEOUT = 60_000;
+
+let root: string;
+let fx: Fixture;
+let first: TaskResult;
+const params = () => ({ run: fx.runs, aggregate: fx.aggregate, cv: fx.cv, hpo: fx.hpo, assetsDir: fx.assetsDir, tex: fx.tex });
+/** Every output file with its bytes and mtime. */
+const snapshot = () =>
+  Object.fromEntries([...readdirSync(fx.assetsDir).map((f) => join(fx.assetsDir, f)), fx.tex].map((p) => [p, { bytes: readFileSync(p), mtime: statSync(p).mtimeMs }]));
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "report-task-"));
+  fx = buildFixture(root);
+  first = await runTask("report", params(), { quiet: true, clock: { now: () => new Date("2026-02-01T00:00:00Z") } });
+}, RENDER_TIMEOUT);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("report task", () => {
+  test("report writes every figure as SVG and PNG, the three tables, the section and report.html", () => {
+    expect(first.path).toBe(join(fx.assetsDir, "report.html"));
+    expect(first.figures).toEqual(FIGURES);
+    const expected = [...FIGURES.flatMap((f) => [`${f}.svg`, `${f}.png`]), ...TABLES.map((t) => `${t}.tex`), "report.html"].sort();
+    expect(readdirSync(fx.assetsDir).sort()).toEqual(expected);
+    const section = readFileSync(fx.tex, "utf8");
+    for (const t of TABLES) expect(section).toContain(`\\input{assets/${t}.tex}`);
+    for (const f of FIGURES) expect(section).toContain(`{assets/${f}.png}`);
+  });
+
+  test("report run again (another day) rewrites nothing: same bytes, same mtimes", async () => {
+    const before = snapshot();
+    const again = await runTask("report", params(), { quiet: true, clock: { now: () => new Date("2031-07-09T12:34:56Z") } });
+    expect(again.written).toEqual([]);
+    expect(snapshot()).toEqual(before);
+  }, RENDER_TIMEOUT);
+
+  test("report after one run's history changed rewrites only that run's curves and report.html", async () => {
+    const history = join(fx.runs[2] as string, "train_history.csv");
+    const lines = readFileSync(history, "utf8").split("\n");
+    lines[1] = (lines[1] as string).replace(/^1,[0-9.]+,/, "1,1.9,");
+    writeFileSync(history, lines.join("\n"));
+    const result = await runTask("report", params(), { quiet: true });
+    expect((result.written as string[]).map((p) => basename(p)).sort()).toEqual(["density_train_seed44.png", "density_train_seed44.svg", "report.html"]);
+  }, RENDER_TIMEOUT);
+
+  test("report.html is self-contained: inline SVG per figure, no script, no external reference", () => {
+    const html = readFileSync(join(fx.assetsDir, "report.html"), "utf8");
+    for (const f of FIGURES) expect(html).toContain(`<figure id="${f}"><svg xmlns="http://www.w3.org/2000/svg"`);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="(?!data:)/);
+    expect(html).not.toMatch(/url\((?!#)/);
+    expect(html).toContain("Content-Security-Policy");
+  });
+
+  test("report.html escapes CSV values: a <script> accession arrives as text", () => {
+    const html = readFileSync(join(fx.assetsDir, "report.html"), "utf8");
+    expect(SCRIPT_ACCESSION).toBe("<script>alert('x')</script>");
+    expect(html).toContain("<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</td>");
+  });
+
+  test("report.html opens with provenance: commit, data fingerprint, seeds, backend and the rebuild commands", () => {
+    const html = readFileSync(join(fx.assetsDir, "report.html"), "utf8");
+    const provenance = html.indexOf('<section id="provenance">');
+    expect(provenance).toBeGreaterThan(0);
+    expect(provenance).toBeLessThan(html.indexOf("<figure"));
+    expect(html).toContain("<th>Git commit (runs)</th><td>0123456789abcdef0123456789abcdef01234567</td>");
+    expect(html).toContain("<th>Seeds</th><td>42, 43, 44</td>");
+    expect(html).toContain("<th>Backend</th><td>cpu</td>");
+    expect(html).toContain("bun run task train --csv classificacao.csv --dicom-root archive --epochs 10 --seed 43");
+    expect(html).toContain(`bun run task report --run ${fx.runs[0]} --run ${fx.runs[1]}`);
+    // The only time shown is the aggregate's own createdAt (an input), not the report's clock.
+    expect(html).toContain("created 2026-01-15T10:00:00.000Z");
+    expect(html).not.toContain("2026-02-01");
+  });
+
+  test("report.html interprets the numbers: the most variable metric and the comparison's intervals", () => {
+    const html = readFileSync(join(fx.assetsDir, "report.html"), "utf8");
+    // CV %: accuracy 3.763, κ 3.511, macro-F1 1.814, AUC 1.184, balanced accuracy 2.7.
+    expect(html).toContain("Across 3 runs, Accuracy varies most (CV 3.8 %) and AUC (OvR) least (CV 1.2 %).");
+    expect(html).toContain("The 95 % interval of A − B excludes 0 for Accuracy (Δ = 0.031, [0.012, 0.050], Holm p = 0.054) and κ (quadratic)");
+    expect(html).toContain("it includes 0 for Macro-F1 and AUC (OvR).");
+    // Seed 42's matrix: recall C 146/194, A 5/11; D→C is the largest error (35 of 374 − 253 = 121);
+    // 117 of the 121 errors are between neighbouring classes.
+    expect(html).toContain("Recall is highest for class C (0.753, 194 cases) and lowest for class A (0.455, 11 cases). The most frequent error is true D predicted as C (35 of 121 errors); 97 % of the errors are off by one density class.");
+    // t-interval width over 3 folds: 2 × 4.303 × σ / √3 = 0.119 for accuracy (σ 0.024), 0.179 for macro-F1 (σ 0.036).
+    expect(html).toContain("With 3 folds the 95 % interval of Accuracy is [0.599, 0.719], 0.119 wide; the widest is Macro-F1&#39;s, 0.179.");
+  });
+
+  test("report with nothing to report is a usage error", async () => {
+    await expect(runTask("report", { assetsDir: fx.assetsDir }, { quiet: true })).rejects.toThrow("nothing to report: give --run, --aggregate, --cv or --hpo");
+  });
+
+  test("report without --aggregate runs the aggregate task into <assets-dir>/../aggregate", async () => {
+    const assetsDir = join(root, "Solo", "assets");
+    const result = await runTask("report", { run: [fx.runs[0]], assetsDir, tex: join(root, "Solo", "sections", "s.tex"), gradcamLimit: 0 }, { quiet: true });
+    expect(existsSync(join(root, "Solo", "aggregate", "aggregate.json"))).toBe(true);
+    expect(result.figures).toEqual(["density_seeds_metrics", "density_train_seed42", "density_confusion_seed42"]);
+    expect(readFileSync(join(assetsDir, "density_metrics_table.tex"), "utf8")).toContain("    42 (results\\_4) & 0.676 & 0.697 & 0.584 & 0.913 \\\\\n");
+  }, RENDER_TIMEOUT);
+});
