@@ -1,0 +1,3 @@
+export { initBackend } from "./init.ts";
+export type { BackendLog, BackendName, InitializedBackend } from "./init.ts";
+export { wasmKernelConfigs } from "./wasm-kernels/index.ts";

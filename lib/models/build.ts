@@ -1,0 +1,100 @@
+import type * as tfType from "@tensorflow/tfjs";
+import { usageError } from "../errors/index.ts";
+import { efficientNetB0, type Backbone } from "./efficientnet.ts";
+import { initialisers } from "./init.ts";
+import { SeededDropout } from "./seeded-dropout.ts";
+import { smallCnn } from "./small-cnn.ts";
+
+/** The architectures buildModel knows (`--arch`). */
+export type Arch = "efficientnet-b0" | "small-cnn";
+
+/** What to build. */
+export interface ModelSpec {
+  arch: Arch;
+  /** Side of the square input image, pixels (EfficientNet-B0 needs ≥ 32: it downsamples by 32). */
+  imgSize: number;
+  /** Image channels; 1 (grey-level mammograms). */
+  inChannels?: number;
+  /** Output classes; 4 (BI-RADS A–D). */
+  numClasses?: number;
+  /** Length of the per-accession embedding fused with the image features; 0 (default) = none. */
+  embeddingDim?: number;
+  /** Dropout rate before the classifier; 0.2 as in the reference. */
+  dropout?: number;
+  /** The run's root seed: initialisers and dropout masks derive their seeds from it. */
+  seed: number;
+}
+
+/** A built classifier and the layer groups the training loop freezes and unfreezes. */
+export interface BuiltModel {
+  /** Inputs "image" [batch, imgSize, imgSize, inChannels] (+ "embedding" [batch, embeddingDim]); output logits [batch, numClasses]. */
+  model: tfType.LayersModel;
+  /** Length of the pooled image features (1280 for EfficientNet-B0, 64 for small-cnn), before any embedding is concatenated. */
+  featureDim: number;
+  /** The last two feature blocks (trained with `--unfreeze-last-block`); see efficientNetB0. */
+  lastBlockLayers: string[];
+  /** Every backbone layer name (stem to last feature activation), with or without weights. */
+  backboneLayers: string[];
+  /** The head: avg_pool, head_concat (with an embedding), head_dropout, head_dense. */
+  headLayers: string[];
+  /** The last convolutional activation, the layer Grad-CAM looks at. */
+  gradcamLayer: string;
+}
+
+/**
+ * Builds the classifier of the reference pipeline: backbone → global average pool →
+ * (concatenate the "embedding" input when embeddingDim > 0) → dropout (SeededDropout) →
+ * Dense(numClasses) named "head_dense", producing logits. Weights depend only on `seed`.
+ */
+export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
+  const inChannels = spec.inChannels ?? 1;
+  const numClasses = spec.numClasses ?? 4;
+  const embeddingDim = spec.embeddingDim ?? 0;
+  const dropout = spec.dropout ?? 0.2;
+  const minSize = spec.arch === "efficientnet-b0" ? 32 : 4;
+  if (!Number.isInteger(spec.imgSize) || spec.imgSize < minSize) {
+    throw usageError("invalid_model", `invalid --img-size: ${spec.imgSize} (expected an integer ≥ ${minSize} for ${spec.arch})`);
+  }
+  if (!Number.isInteger(embeddingDim) || embeddingDim < 0) throw usageError("invalid_model", `invalid embedding dimension: ${embeddingDim} (expected an integer ≥ 0)`);
+  if (!(dropout >= 0 && dropout < 1)) throw usageError("invalid_model", `invalid dropout: ${dropout} (expected 0 ≤ x < 1)`);
+  if (!Number.isInteger(inChannels) || inChannels < 1) throw usageError("invalid_model", `invalid input channels: ${inChannels}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw usageError("invalid_model", `invalid number of classes: ${numClasses}`);
+
+  const init = initialisers(spec.seed);
+  const image = tf.input({ name: "image", shape: [spec.imgSize, spec.imgSize, inChannels] });
+  let backbone: Backbone;
+  switch (spec.arch) {
+    case "efficientnet-b0":
+      backbone = efficientNetB0(image, init);
+      break;
+    case "small-cnn":
+      backbone = smallCnn(image, init);
+      break;
+    default:
+      throw usageError("invalid_model", `unknown --arch: ${String(spec.arch)} (expected efficientnet-b0 or small-cnn)`);
+  }
+  const headLayers = ["avg_pool"];
+  let x = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(backbone.features) as tfType.SymbolicTensor;
+  const inputs = [image];
+  if (embeddingDim > 0) {
+    const embedding = tf.input({ name: "embedding", shape: [embeddingDim] });
+    inputs.push(embedding);
+    x = tf.layers.concatenate({ name: "head_concat", axis: -1 }).apply([x, embedding]) as tfType.SymbolicTensor;
+    headLayers.push("head_concat");
+  }
+  x = new SeededDropout({ name: "head_dropout", rate: dropout, rootSeed: spec.seed }).apply(x) as tfType.SymbolicTensor;
+  const dense = init.linear("head_dense", backbone.featureChannels + embeddingDim);
+  const logits = tf.layers.dense({
+    name: "head_dense", units: numClasses, kernelInitializer: dense.kernel, biasInitializer: dense.bias,
+  }).apply(x) as tfType.SymbolicTensor;
+  headLayers.push("head_dropout", "head_dense");
+  const model = tf.model({ name: spec.arch, inputs, outputs: logits });
+  return {
+    model,
+    featureDim: backbone.featureChannels,
+    lastBlockLayers: backbone.lastBlockLayers,
+    backboneLayers: backbone.layers,
+    headLayers,
+    gradcamLayer: backbone.layers[backbone.layers.length - 1]!,
+  };
+}
