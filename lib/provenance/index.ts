@@ -35,11 +35,11 @@ export function provenance(): Provenance {
   return cached;
 }
 
-/** The commit checked out at `dir` and whether tracked files differ from it (null outside git). */
+/** The commit checked out at `dir` and whether the tree differs from it: changed or new (not ignored) files (null outside git). */
 export function gitState(dir: string): { git_commit: string | null; git_dirty: boolean | null } {
   const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: dir, encoding: "utf8" });
   if (head.status !== 0) return { git_commit: null, git_dirty: null };
-  const status = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: dir, encoding: "utf8" });
+  const status = spawnSync("git", ["status", "--porcelain", "--untracked-files=normal"], { cwd: dir, encoding: "utf8" });
   return { git_commit: head.stdout.trim(), git_dirty: status.status === 0 ? status.stdout.trim().length > 0 : null };
 }
 

@@ -25,7 +25,7 @@ export const trainParams = z.object({
   weightDecay: z.number().nonnegative().default(1e-4).describe("AdamW decoupled weight decay (kernels only)"),
   valFrac: z.number().gt(0).lt(1).default(0.2).describe("validation fraction when train makes its own split"),
   seed: z.number().int().nonnegative().default(42).describe("root seed of every random stream"),
-  subset: z.number().int().positive().optional().describe("use N accessions drawn with the seed (stream 'subset') before splitting"),
+  subset: z.number().int().positive().optional().describe("keep N groups (patients, else accessions) drawn with the seed (stream 'subset') before splitting"),
   classWeights: z.enum(["none", "auto"]).default("none").describe("loss weights per class; auto: w_c = N / (K·n_c)"),
   samplerWeighted: z.boolean().default(false).describe("draw training samples with replacement, weight 1/n_class"),
   unfreezeLastBlock: z.boolean().default(true).describe("train the last feature blocks of the backbone at --backbone-lr"),

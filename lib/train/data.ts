@@ -1,0 +1,107 @@
+import { TaskError, usageError } from "../errors/index.ts";
+import type { Dataset, Sample } from "../dataset/index.ts";
+import { checkNoLeakage, groupSamples, holdoutSplit, readSplit, splitHash, splitSides, subsetGroups, type SplitSample } from "../split/index.ts";
+import type { Logger } from "../log/index.ts";
+
+/** The two sides a run trains and validates on, in a fixed order (sample key order). */
+export interface TrainSplit {
+  train: Sample[];
+  val: Sample[];
+  /** SHA-256 of the assignment (split.json's `split_hash`, or computed the same way). */
+  splitHash: string;
+  /** "split.json" when read from --split, "holdout" when made here. */
+  source: "split.json" | "holdout";
+  /** 1-based fold validated (k-fold --split with --fold), else null. */
+  fold: number | null;
+  /** Groups kept by --subset, null when not used. */
+  subset: { groups: number; ofGroups: number } | null;
+}
+
+const keyOf = (s: { accession: string; imagePath: string }) => `${s.accession}|${s.imagePath}`;
+
+interface Item {
+  key: string;
+  group: string;
+  label: number;
+  sample: Sample;
+}
+
+function toSplitSample(item: Item, fold: "train" | "val"): SplitSample {
+  const s = item.sample;
+  return { accession: s.accession, patient_id: s.patientId, image_path: s.imagePath, label: s.label, group: item.group, fold };
+}
+
+/**
+ * Chooses the train and validation samples: from `split.json` (hold-out, or fold K of a k-fold
+ * split, 1-based) when given, else a stratified group hold-out made here with `valFrac` and the
+ * seed (stream "split"), after `--subset` (stream "subset"). Then the leakage check: no group,
+ * accession or PatientID on both sides, before any training.
+ */
+export function chooseSplit(
+  dataset: Dataset,
+  options: { split?: string; fold?: number; valFrac: number; seed: number; subset?: number },
+  log: Pick<Logger, "info" | "warn">,
+): TrainSplit {
+  const class5 = dataset.samples.filter((s) => s.label === 5);
+  if (class5.length) {
+    throw usageError(
+      "class5_untrainable",
+      `--include-class-5: ${class5.length} class-5 sample(s) (e.g. accession ${class5[0]?.accession}) but the model has 4 outputs (A–D); drop the flag to train`,
+    );
+  }
+  const grouping = groupSamples(dataset.samples);
+  const items: Item[] = dataset.samples.map((sample, i) => ({ key: keyOf(sample), group: grouping.groups[i] as string, label: sample.label, sample }));
+  let result: TrainSplit;
+  if (options.split) {
+    if (options.subset !== undefined) throw usageError("bad_value", `--subset ${options.subset} cannot be combined with --split (make the subset with the split task)`);
+    const split = readSplit(options.split);
+    if (split.data_fingerprint !== dataset.fingerprint) {
+      throw new TaskError(
+        "split_mismatch",
+        `${options.split} was made from other data (data_fingerprint ${split.data_fingerprint.slice(0, 12)}…, this --csv/--dicom-root gives ${dataset.fingerprint.slice(0, 12)}…)`,
+        { exitCode: 2 },
+      );
+    }
+    if (split.kind === "kfold" && options.fold === undefined) throw usageError("bad_value", `--split ${options.split} is a ${split.folds}-fold split: pass --fold 1..${split.folds}`);
+    if (split.kind === "holdout" && options.fold !== undefined) throw usageError("bad_value", `invalid --fold: ${options.fold} (${options.split} is a hold-out split)`);
+    if (split.kind === "kfold" && (options.fold as number) > (split.folds as number)) {
+      throw usageError("bad_value", `invalid --fold: ${options.fold} (expected 1..${split.folds})`);
+    }
+    const sides = splitSides(split, split.kind === "kfold" ? (options.fold as number) - 1 : null);
+    const byKey = new Map(items.map((it) => [it.key, it.sample]));
+    const pick = (rows: SplitSample[]) =>
+      rows.map((r) => {
+        const sample = byKey.get(keyOf({ accession: r.accession, imagePath: r.image_path }));
+        if (!sample) throw new TaskError("split_mismatch", `${options.split}: sample ${r.accession} ${r.image_path} is not in the dataset`, { exitCode: 2 });
+        return sample;
+      });
+    checkNoLeakage(sides.train, sides.val);
+    result = { train: pick(sides.train), val: pick(sides.val), splitHash: split.split_hash, source: "split.json", fold: split.kind === "kfold" ? (options.fold as number) : null, subset: null };
+  } else {
+    if (options.fold !== undefined) throw usageError("bad_value", `--fold ${options.fold} needs a k-fold --split split.json`);
+    const groupsBefore = new Set(items.map((i) => i.group)).size;
+    const kept = options.subset === undefined ? items : subsetGroups(items, options.subset, options.seed);
+    const partition = holdoutSplit(kept, { valFrac: options.valFrac, seed: options.seed });
+    for (const w of partition.warnings) log.warn(`split: ${w.message}`);
+    const train = partition.parts.find((p) => p.name === "train")?.items ?? [];
+    const val = partition.parts.find((p) => p.name === "val")?.items ?? [];
+    const rows = [...train.map((i) => toSplitSample(i, "train")), ...val.map((i) => toSplitSample(i, "val"))];
+    checkNoLeakage(
+      rows.filter((r) => r.fold === "train"),
+      rows.filter((r) => r.fold === "val"),
+    );
+    result = {
+      train: train.map((i) => i.sample),
+      val: val.map((i) => i.sample),
+      splitHash: splitHash(rows),
+      source: "holdout",
+      fold: null,
+      subset: options.subset === undefined ? null : { groups: new Set(kept.map((i) => i.group)).size, ofGroups: groupsBefore },
+    };
+  }
+  if (result.train.length === 0 || result.val.length === 0) {
+    throw new TaskError("empty_split", `the split leaves ${result.train.length} training and ${result.val.length} validation samples`, { exitCode: 2 });
+  }
+  log.info(`split (${result.source}${result.fold ? `, fold ${result.fold}` : ""}): ${result.train.length} train / ${result.val.length} val samples, split_hash ${result.splitHash}`);
+  return result;
+}

@@ -1,0 +1,85 @@
+import type { ValMetrics } from "../metrics/index.ts";
+import { STREAM_SCHEME } from "../rng/index.ts";
+import type { TrainParams } from "./params.ts";
+
+/** camelCase → snake_case (`batchSize` → `batch_size`). */
+export const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * The hyperparameters as summary.json records them: every param in snake_case, with the resolved
+ * values where the flag left a choice (`backend` is the backend in use, `lr_schedule` the schedule
+ * that ran), and `null` for unset optional params so every run lists the same keys.
+ */
+export function hyperparameters(params: TrainParams, resolved: { backend: string; lrSchedule: string }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(params).sort()) out[snake(key)] = (params as Record<string, unknown>)[key] ?? null;
+  for (const key of ["runDir", "subset", "lrSchedule", "pretrained", "embeddingsDir", "optunaTrialId", "rayTrialName", "rayLogdir", "split", "fold"]) {
+    out[snake(key)] ??= null;
+  }
+  out.backend_requested = params.backend;
+  out.backend = resolved.backend;
+  out.lr_schedule = resolved.lrSchedule;
+  return out;
+}
+
+/** The summary's short form of validation metrics (the report pack's keys). */
+export function summaryMetrics(m: ValMetrics) {
+  return { accuracy: m.acc, kappa_quadratic: m.kappa_quadratic, macro_f1: m.macro_f1, weighted_f1: m.weighted_f1, auc_ovr: m.auc_ovr };
+}
+
+/** What a run knows about itself, apart from the params. */
+export interface RunFacts {
+  backend: string;
+  backendDetails: Record<string, string>;
+  versions: Record<string, string | null>;
+  dataFingerprint: string;
+  splitHash: string;
+  splitSource: string;
+  dataHashes: Record<string, string>;
+  reproducibility: { git_commit: string | null; git_dirty: boolean | null; command_line: string; cwd: string; timestamp: string };
+  fold: number | null;
+  classWeightValues: number[] | null;
+  trainSamples: number;
+  valSamples: number;
+  epochsCompleted: number;
+  stoppedEarly: boolean;
+  best: (ValMetrics & { epoch: number }) | null;
+  bestValue: number | null;
+  selectMetric: string;
+  weightsSha256: string;
+  finalWeightsSha256: string;
+  finishedAt: string;
+}
+
+/** The body of summary.json (the task's envelope is added by the artifact store). */
+export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts): Record<string, unknown> {
+  const hp = hyperparameters(params, resolved);
+  const { seed: _seed, ...config } = hp;
+  return {
+    seed: params.seed,
+    ...hp,
+    config,
+    backend: facts.backend,
+    backend_details: facts.backendDetails,
+    versions: facts.versions,
+    rng_scheme: STREAM_SCHEME,
+    data_fingerprint: facts.dataFingerprint,
+    split_hash: facts.splitHash,
+    split_source: facts.splitSource,
+    data_hashes: facts.dataHashes,
+    reproducibility: facts.reproducibility,
+    fold: facts.fold,
+    class_weight_values: facts.classWeightValues,
+    n_train: facts.trainSamples,
+    n_val: facts.valSamples,
+    epochs_completed: facts.epochsCompleted,
+    stopped_early: facts.stoppedEarly,
+    best_metric_name: facts.selectMetric,
+    best_metric: facts.bestValue,
+    best_epoch: facts.best?.epoch ?? null,
+    val_metrics: facts.best ? summaryMetrics(facts.best) : null,
+    weights_sha256: facts.weightsSha256,
+    final_weights_sha256: facts.finalWeightsSha256,
+    finished_at: facts.finishedAt,
+  };
+}

@@ -1,0 +1,14 @@
+import { defineTask } from "../lib/task/index.ts";
+import { runTraining, trainParams } from "../lib/train/index.ts";
+
+export default defineTask({
+  name: "train",
+  description: "Train a density classifier (BI-RADS A–D) into a new results* run directory; resumable, seeded end to end",
+  params: trainParams,
+  examples: [
+    "bun run task train --csv classificacao.csv --dicom-root archive --outdir outputs/mammo_efficientnetb0_density --epochs 20 --batch-size 16 --img-size 512 --class-weights auto --warmup-epochs 2 --seed 42",
+    "bun run task train --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 10 --backend wasm",
+    "bun run task train --csv classificacao.csv --outdir outputs/run --resume",
+  ],
+  run: runTraining,
+});
