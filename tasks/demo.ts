@@ -1,18 +1,42 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { summaryTable } from "../lib/aggregate/index.ts";
+import type { MetricName, MetricSummary } from "../lib/aggregate/index.ts";
+import { buildGraph, readExperiment } from "../lib/pipeline/index.ts";
 import { defineTask } from "../lib/task/index.ts";
+
+const aggregateSchema = z.looseObject({
+  sigma: z.string(),
+  confidence: z.number(),
+  metrics: z.record(z.string(), z.looseObject({ n: z.number() })),
+});
 
 export default defineTask({
   name: "demo",
-  description: "The whole experiment on a synthetic DICOM cohort: the README's main command",
+  description: "The whole experiment on a synthetic DICOM cohort: synth, audit, split, train seeds 42–44, 3-fold CV, aggregate, report",
   params: z.object({
-    outdir: z.string().default("outputs/demo").describe("where the demo's runs and artifacts go"),
-    seeds: z.array(z.number().int().nonnegative()).default([42, 43, 44]).describe("root seeds, one training run each"),
+    experiment: z.string().default("experiments/demo.json").describe("experiment file the demo runs"),
+    assetsDir: z.string().default("Article/assets").describe("where figures, tables and report.html are written"),
+    tex: z.string().default("Article/sections/density_model.tex").describe("LaTeX section file to write"),
+    jobs: z.number().int().positive().default(2).describe("pipeline nodes run at the same time (one process each)"),
   }),
-  examples: ["bun run task demo"],
+  examples: ["bun run task demo", "bun run task demo --assets-dir /tmp/assets --jobs 1"],
   async run(params, ctx) {
-    ctx.log.info(`demo: writing into ${params.outdir}`);
-    const seeds = await ctx.runTask("seed", { seeds: params.seeds, outdir: join(params.outdir, "seeds") });
-    return { path: params.outdir, seeds: seeds.path };
+    const set = [`report.assetsDir=${JSON.stringify(params.assetsDir)}`, `report.tex=${JSON.stringify(params.tex)}`];
+    ctx.log.info(`demo: ${params.experiment} (a second run is answered from the pipeline's cache)`);
+    await ctx.runTask("pipeline", { experiment: params.experiment, set, jobs: params.jobs });
+    const experiment = readExperiment(params.experiment, set);
+    const aggregateNode = buildGraph(experiment).find((n) => n.id === "aggregate");
+    const aggregatePath = join(aggregateNode?.params.outdir as string, "aggregate.json");
+    const aggregate = ctx.artifacts.readJson(aggregatePath, aggregateSchema, "aggregate");
+    ctx.log.info("");
+    ctx.log.info(`Validation metrics over seeds ${experiment.seeds.join(", ")} (best epoch of each run):`);
+    for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence)) ctx.log.info(`  ${line}`);
+    ctx.log.info("");
+    ctx.log.info(`Written to ${params.assetsDir}:`);
+    for (const f of readdirSync(params.assetsDir).sort()) ctx.log.info(`  ${join(params.assetsDir, f)}`);
+    ctx.log.info(`  ${params.tex}`);
+    return { path: join(params.assetsDir, "report.html") };
   },
 });

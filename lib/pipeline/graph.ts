@@ -13,10 +13,15 @@ export interface PipelineNode {
   /** Files this node writes whose SHA-256 identifies its result (checked on a cache hit). */
   outputs: string[];
   /**
-   * When set and `marker` exists but the node is not cached (an interrupted run), the node is
+   * When set and `marker` exists after an interrupted run of the same cache key, the node is
    * re-run with `params[param] = true` (training resumes from its checkpoint).
    */
   resume?: { param: string; marker: string };
+  /**
+   * Directory the node fills over time (a run dir, a CV dir). Emptied before a fresh run, so a
+   * run with other inputs never resumes from, or reuses folds of, an older one.
+   */
+  workDir?: string;
 }
 
 /** Builds the graph: data → split × seeds → train × seeds, cv → aggregate → report. */
@@ -63,6 +68,7 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
       deps: [`split/seed-${seed}`],
       outputs: trainOutputs(runDir),
       resume: { param: "resume", marker: join(runDir, "checkpoint") },
+      workDir: runDir,
     });
   }
   const aggDir = join(out, "aggregate");
@@ -79,12 +85,14 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
       params: { ...data, ...exp.train, seed, split: join(splitDir, "split.json"), cvFolds: exp.cv.folds, cvOutdir: cvDir },
       deps: ["split/cv"],
       outputs: [join(cvDir, "cv_summary.json")],
+      // After an interruption cv itself skips the folds that finished and resumes the others.
+      workDir: cvDir,
     });
   }
   let hpoDir: string | undefined;
   if (exp.hpo) {
     hpoDir = join(out, "hpo");
-    nodes.push({ id: "hpo", task: "hpo", params: { ...data, ...exp.hpo, outdir: hpoDir }, deps: ["audit"], outputs: [join(hpoDir, "hpo_summary.json")] });
+    nodes.push({ id: "hpo", task: "hpo", params: { ...data, ...exp.hpo, outdir: hpoDir }, deps: ["audit"], outputs: [join(hpoDir, "hpo_summary.json")], workDir: hpoDir });
   }
   if (exp.report) {
     const assetsDir = (exp.report.assetsDir as string | undefined) ?? join(out, "Article", "assets");

@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { sha256File, writeJsonAtomic } from "../artifacts/index.ts";
+import { sha256File, writeFileAtomic, writeJsonAtomic } from "../artifacts/index.ts";
 import { TaskError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Progress } from "../progress/index.ts";
@@ -92,17 +92,26 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
       outputsOf[node.id] = {};
       return { id: node.id, status: "planned", reasons };
     }
-    const resumed = node.resume !== undefined && existsSync(node.resume.marker);
+    // An interrupted run of this very key may resume; anything else starts from an empty work dir.
+    const attempt = join(options.stateDir, "attempts", `${node.id.replaceAll("/", "__")}.key`);
+    const sameAttempt = existsSync(attempt) && readFileSync(attempt, "utf8") === key;
+    const resumed = sameAttempt && node.resume !== undefined && existsSync(node.resume.marker);
+    if (!sameAttempt && node.workDir) rmSync(node.workDir, { recursive: true, force: true });
+    writeFileAtomic(attempt, key);
     const params = resumed && node.resume ? { ...node.params, [node.resume.param]: true } : node.params;
     const logFile = join(options.stateDir, "logs", `${node.id.replaceAll("/", "__")}.log`);
     options.log.info(`▶ ${node.id}${resumed ? " (resuming from its checkpoint)" : ""}: ${reasons.join("; ")}`);
     const code = await execute(node, params, logFile);
-    if (code !== 0) return { id: node.id, status: "failed", reasons, resumed, error: `exit code ${code} (log: ${logFile})`, log: logFile };
+    if (code !== 0) {
+      const why = lastLine(`${logFile}.err`);
+      return { id: node.id, status: "failed", reasons, resumed, error: `exit code ${code}${why ? `: ${why}` : ""} (log: ${logFile}.err)`, log: logFile };
+    }
     const missing = node.outputs.filter((p) => !existsSync(p));
     if (missing.length) return { id: node.id, status: "failed", reasons, resumed, error: `finished without writing ${missing.join(", ")}`, log: logFile };
     const outputs = Object.fromEntries(node.outputs.map((p) => [p, sha256File(p)]));
     outputsOf[node.id] = outputs;
     writeRecord(recordPath(options.stateDir, node.id), { key, components, outputs, finishedAt: options.now().toISOString() });
+    rmSync(attempt, { force: true });
     return { id: node.id, status: "ran", reasons, resumed, log: logFile };
   };
 

@@ -22,6 +22,9 @@ export function hyperparameters(params: TrainParams, resolved: { backend: string
   return out;
 }
 
+/** Hyperparameter keys that do not define the configuration (see `summaryBody`). */
+const NOT_CONFIG = new Set(["seed", "csv", "dicom_root", "outdir", "run_dir", "resume", "cache_dir", "split", "fold", "optuna_trial_id", "ray_trial_name", "ray_logdir", "gradcam_samples", "backend_requested"]);
+
 /** The summary's short form of validation metrics (the report pack's keys). */
 export function summaryMetrics(m: ValMetrics) {
   return { accuracy: m.acc, kappa_quadratic: m.kappa_quadratic, macro_f1: m.macro_f1, weighted_f1: m.weighted_f1, auc_ovr: m.auc_ovr };
@@ -54,7 +57,10 @@ export interface RunFacts {
 /** The body of summary.json (the task's envelope is added by the artifact store). */
 export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts): Record<string, unknown> {
   const hp = hyperparameters(params, resolved);
-  const { seed: _seed, ...config } = hp;
+  // `config` is what must match for runs to be aggregated as one configuration: the seed, where
+  // things are read from or written to, and per-run names are left out (the data itself is
+  // compared through data_fingerprint, the split through split_hash).
+  const config = Object.fromEntries(Object.entries(hp).filter(([k]) => !NOT_CONFIG.has(k)));
   return {
     seed: params.seed,
     ...hp,

@@ -98,6 +98,8 @@ test("train writes the best epoch's val_metrics, predictions and summary, and a 
   expect(summary.best_metric_name).toBe("macro_f1");
   expect(summary.config.batch_size).toBe(8);
   expect(summary.config.seed).toBeUndefined();
+  expect(summary.config.run_dir).toBeUndefined();
+  expect(summary.config.csv).toBeUndefined();
   expect(summary.reproducibility).toHaveProperty("git_commit");
   expect(metrics.epoch).toBe(summary.best_epoch);
   expect(history.map((h) => h.epoch)).toEqual([1, 2]);
