@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
@@ -94,13 +94,15 @@ export default defineTask({
       if (!study.claim(n, p, ctx.clock.now())) continue;
       const name = trialName(n);
       const runDir = join(outdir, "trials", name, "results");
+      // A trial interrupted by a killed study starts again from nothing.
+      rmSync(join(outdir, "trials", name), { recursive: true, force: true });
       ctx.log.info(`${name}: ${JSON.stringify(p)}`);
       const job = (async () => {
         const r = await runTrial(n, p, train.seed, runDir, name, true);
         if (r.pruned) {
           study.finish(n, "pruned", { runDir, error: `pruned at epoch ${r.prunedAt}` }, ctx.clock.now());
           ctx.log.info(`${name}: pruned at epoch ${r.prunedAt}`);
-        } else if (r.exitCode !== 0 || !existsSync(join(runDir, "metrics", "val_metrics.json"))) {
+        } else if (r.exitCode !== 0 || !existsSync(join(runDir, "summary.json"))) {
           const error = `train exited with code ${r.exitCode} (log: ${join(outdir, "logs", `${name}.log.err`)})`;
           study.finish(n, "failed", { runDir, error }, ctx.clock.now());
           ctx.log.error(`${name}: failed: ${error}`);
@@ -126,7 +128,8 @@ export default defineTask({
       for (const seed of seeds) {
         const name = `${trialName(t.number)}_seed_${seed}`;
         const runDir = join(outdir, "promoted", trialName(t.number), `seed_${seed}`, "results");
-        if (!existsSync(join(runDir, "metrics", "val_metrics.json"))) {
+        if (!existsSync(join(runDir, "summary.json"))) {
+          rmSync(runDir, { recursive: true, force: true });
           ctx.log.info(`promote ${trialName(t.number)}: seed ${seed}`);
           const r = await runTrial(t.number, t.params, seed, runDir, name, false);
           if (r.exitCode !== 0) {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { deriveSeed } from "../rng/index.ts";
 import type { Experiment } from "./experiment.ts";
 
 /** One task run of the experiment graph. */
@@ -67,7 +68,7 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
       params: { ...data, ...exp.train, seed, split: join(splitDir, "split.json"), runDir },
       deps: [`split/seed-${seed}`],
       outputs: trainOutputs(runDir),
-      resume: { param: "resume", marker: join(runDir, "checkpoint") },
+      resume: { param: "resume", marker: join(runDir, "checkpoint", "last.ckpt") },
       workDir: runDir,
     });
   }
@@ -77,16 +78,31 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
   if (exp.cv) {
     const seed = exp.cv.seed ?? (exp.seeds[0] as number);
     const splitDir = join(out, "splits", `cv_${exp.cv.folds}_seed_${seed}`);
-    nodes.push({ id: "split/cv", task: "split", params: { ...splitData, ...exp.split, seed, folds: exp.cv.folds, outdir: splitDir }, deps: ["audit"], outputs: [join(splitDir, "split.json")] });
+    const split = join(splitDir, "split.json");
+    nodes.push({ id: "split/cv", task: "split", params: { ...splitData, ...exp.split, seed, folds: exp.cv.folds, outdir: splitDir }, deps: ["audit"], outputs: [split] });
     cvDir = join(out, "cv");
+    // One node per fold, so folds train in parallel; each is exactly the run the cv task would
+    // make (seed stream fold/k, run dir fold_k/results), which the cv node then finds done.
+    const folds: string[] = [];
+    for (let k = 1; k <= exp.cv.folds; k++) {
+      const runDir = join(cvDir, `fold_${k}`, "results");
+      folds.push(`cv/fold-${k}`);
+      nodes.push({
+        id: `cv/fold-${k}`,
+        task: "train",
+        params: { ...data, ...exp.train, seed: deriveSeed(seed, `fold/${k}`), split, fold: k, runDir },
+        deps: ["split/cv"],
+        outputs: trainOutputs(runDir),
+        resume: { param: "resume", marker: join(runDir, "checkpoint", "last.ckpt") },
+        workDir: runDir,
+      });
+    }
     nodes.push({
       id: "cv",
       task: "cv",
-      params: { ...data, ...exp.train, seed, split: join(splitDir, "split.json"), cvFolds: exp.cv.folds, cvOutdir: cvDir },
-      deps: ["split/cv"],
+      params: { ...data, ...exp.train, seed, split, cvFolds: exp.cv.folds, cvOutdir: cvDir },
+      deps: folds,
       outputs: [join(cvDir, "cv_summary.json")],
-      // After an interruption cv itself skips the folds that finished and resumes the others.
-      workDir: cvDir,
     });
   }
   let hpoDir: string | undefined;
