@@ -57,6 +57,16 @@ describe("bun run task (cli/main.ts)", () => {
     const r = cli(["seed", "--", "--seeds", "7", "--outdir", mkdtempSync(join(tmpdir(), "cli-bin-"))], "bin/mammography.ts");
     expect(r.code).toBe(0);
   });
+  test("mammography train-density -- <flags> is train; report-pack is report; train-gpu is train", () => {
+    const upstream = cli(["train-density", "--", "--help"], "bin/mammography.ts");
+    expect(upstream.code).toBe(0);
+    expect(upstream.stdout).toStartWith("Usage: bun run task train-density [options]");
+    expect(upstream.stdout).toContain("--warmup-epochs <int>");
+    expect(cli(["train-gpu", "--help"]).stdout).toContain("--unfreeze-last-block");
+    const pack = cli(["report-pack", "--help"], "bin/mammography.ts");
+    expect(pack.code).toBe(0);
+    expect(pack.stdout).toContain("--gradcam-limit <int>");
+  });
   test("unexpected error prints the message, exit 1, stack only with --debug", () => {
     const file = join(mkdtempSync(join(tmpdir(), "cli-err-")), "blocker");
     Bun.write(file, "a file, not a directory");
