@@ -77,6 +77,12 @@ export function parseImageHeader(bytes: Uint8Array, file: string, wholeFile: boo
   if (dataSet.warnings.some((w) => w.includes("missing sequence delimiter"))) {
     throw new DicomError(file, "truncated", "the encapsulated pixel data end without a sequence delimiter");
   }
+  // A native Pixel Data element whose declared length runs past the end of the file: a download
+  // cut inside the pixels (the usual broken file), knowable without decoding.
+  const pixels = dataSet.elements[PIXEL_DATA];
+  if (pixels && !pixels.encapsulatedPixelData && pixels.length !== 0xffffffff && pixels.dataOffset + pixels.length > bytes.length) {
+    throw new DicomError(file, "truncated", `Pixel Data declares ${pixels.length} bytes but the file ends ${pixels.dataOffset + pixels.length - bytes.length} bytes short`);
+  }
   return checkImage(dataSet, file, transferSyntaxUid, encoding);
 }
 

@@ -105,9 +105,11 @@ describe("readDicomTags(bytes, file)", () => {
     expect([tags.windowCenter, tags.windowWidth]).toEqual([null, null]);
   });
 
-  test("stops at the pixel data: a file cut inside them still yields its tags", () => {
+  test("stops at the pixel data, but a native Pixel Data element longer than the file is truncated", () => {
     const file = imageFile({ rows: 64, columns: 64 });
-    expect(readDicomTags(file.subarray(0, file.length - 100), "cut.dcm").rows).toBe(64);
+    expect(readDicomTags(file, "whole.dcm").rows).toBe(64);
+    expect(() => readDicomTags(file.subarray(0, file.length - 100), "cut.dcm")).toThrow("cut.dcm");
+    expect(() => readDicomTags(file.subarray(0, file.length - 100), "cut.dcm")).toThrow("the file ends 100 bytes short");
   });
 });
 
