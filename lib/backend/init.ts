@@ -2,11 +2,12 @@ import * as tf from "@tensorflow/tfjs";
 import { TaskError, errorMessage } from "../errors/index.ts";
 import { loadTensorflow } from "./tensorflow.ts";
 import { finishWasm, prepareWasm, removeAddedListeners, type ListenerSnapshot } from "./wasm.ts";
+import { nativeDetails, registerNativeBackend } from "./native/index.ts";
 
 /**
  * Training backend (`--backend`): `tensorflow` = libtensorflow through tfjs-node(-gpu) (optional
  * packages); `wasm` = tfjs-backend-wasm plus the project's gradient kernels, single-threaded;
- * `cpu` = tfjs's pure-JS reference; `native` = the project's own kernels (not built yet);
+ * `cpu` = tfjs's pure-JS reference; `native` = the project's own C++ kernels (built by `npm ci`);
  * `auto` = the best available, in the order tensorflow → native → wasm.
  */
 export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu" | "native";
@@ -67,9 +68,8 @@ async function activate(name: Exclude<BackendName, "auto">): Promise<Initialized
       details = { package: "@tensorflow/tfjs-backend-cpu", version: tf.version_cpu };
       break;
     case "native":
-      throw new TaskError("backend_unavailable", "backend native unavailable: the project's native kernels are not built yet; use --backend wasm", {
-        exitCode: 2,
-      });
+      await registerNativeBackend(tf);
+      break;
   }
   let accepted: boolean;
   try {
@@ -87,5 +87,6 @@ async function activate(name: Exclude<BackendName, "auto">): Promise<Initialized
     });
   }
   if (name === "wasm") details = await finishWasm();
+  if (name === "native") details = nativeDetails();
   return { name, tf, details: { ...details, tfjs: tf.version.tfjs } };
 }

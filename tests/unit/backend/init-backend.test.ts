@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../../lib/backend/index.ts";
+import { nativeBuilt } from "../../../lib/backend/native/index.ts";
 import { TaskError } from "../../../lib/errors/index.ts";
 
 /** Whether an optional tfjs-node package is installed on this machine. */
@@ -39,11 +40,19 @@ describe("initBackend", () => {
     expect(tf.getBackend()).toBe("wasm");
   });
 
-  test('initBackend("native") is a TaskError with exit code 2: not built', async () => {
+  test.skipIf(nativeBuilt())('initBackend("native") where the addon was not built is a TaskError with exit code 2', async () => {
     const err = await initBackend("native").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskError);
     expect((err as TaskError).exitCode).toBe(2);
     expect((err as TaskError).message).toContain("not built");
+  });
+
+  test.skipIf(!nativeBuilt())('initBackend("native") runs tfjs on the project\'s native kernels', async () => {
+    const backend = await initBackend("native");
+    expect(backend.name).toBe("native");
+    expect(tf.getBackend()).toBe("native");
+    await initBackend("wasm");
+    expect(tf.getBackend()).toBe("wasm");
   });
 
   test.skipIf(hasTensorflow)('initBackend("tensorflow") without tfjs-node is one clear TaskError (exit 2) naming both packages', async () => {
@@ -56,15 +65,18 @@ describe("initBackend", () => {
     );
   });
 
-  test.skipIf(hasTensorflow)('initBackend("auto") without tfjs-node picks wasm and logs why', async () => {
+  test.skipIf(hasTensorflow)('initBackend("auto") without tfjs-node picks native when built, else wasm, and logs why', async () => {
     const { lines, log } = recorder();
     const backend = await initBackend("auto", log);
-    expect(backend.name).toBe("wasm");
-    expect(lines).toEqual([
-      expect.stringMatching(/^INFO backend auto: skipping tensorflow: backend tensorflow unavailable/),
-      expect.stringMatching(/^INFO backend auto: skipping native: .*not built/),
-      "INFO backend: wasm (auto: tensorflow and native unavailable)",
-    ]);
+    const skipTensorflow = expect.stringMatching(/^INFO backend auto: skipping tensorflow: backend tensorflow unavailable/);
+    if (nativeBuilt()) {
+      expect(backend.name).toBe("native");
+      expect(lines).toEqual([skipTensorflow, "INFO backend: native (auto: best available)"]);
+    } else {
+      expect(backend.name).toBe("wasm");
+      expect(lines).toEqual([skipTensorflow, expect.stringMatching(/^INFO backend auto: skipping native: .*not built/), "INFO backend: wasm (auto: tensorflow and native unavailable)"]);
+    }
+    await initBackend("wasm");
   });
 
   test('initBackend("wasm") removes the process error listeners the wasm runtime installs', () => {

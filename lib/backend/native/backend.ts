@@ -1,0 +1,99 @@
+import type * as tfjs from "@tensorflow/tfjs";
+import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs";
+import { MathBackendCPU, version_cpu } from "@tensorflow/tfjs-backend-cpu";
+import { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
+import { adamwKernelConfig } from "./adamw.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { nativeKernelConfigs } from "./kernels/index.ts";
+import { gradientKernelConfigs, routeGradientsToNative } from "./gradients.ts";
+import { fusedLayerKernelConfigs, routeLayersToNative } from "./layers.ts";
+
+type TF = typeof tfjs;
+
+/**
+ * The "native" tfjs backend: the cpu backend's tensor storage (plain TypedArrays, which the
+ * addon reads and writes in place) with the hot kernels replaced by the project's C++ ones.
+ */
+export class NativeBackend extends MathBackendCPU {
+  private readonly pool = new BufferPool();
+
+  constructor(readonly addon: NativeAddon) {
+    super();
+  }
+
+  /** An output buffer of `length` floats for a native kernel (recycled: contents undefined). */
+  alloc(length: number): Float32Array {
+    return this.pool.take(length);
+  }
+
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    this.pool.stored(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    this.pool.stored(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const released = super.disposeData(dataId, force);
+    if (released && values !== undefined && !this.data.has(dataId)) this.pool.released(values);
+    return released;
+  }
+
+  override readSync(dataId: DataId): BackendValues {
+    const values = super.readSync(dataId);
+    // a pooled buffer is reused once its tensor is disposed: the caller gets its own copy
+    return this.pool.owns(values) ? values.slice() : values;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
+  }
+}
+
+/**
+ * Registers the "native" backend with `tf` (priority 0: it is used only when asked for):
+ * every cpu kernel under the name "native", then the project's native kernels over them, the
+ * fused batch-norm/swish routes of tfjs-layers (layers.ts), the one-pass Mean gradient
+ * (gradients.ts) and the AdamW kernel (adamw.ts). Call before `tf.setBackend("native")`.
+ * Idempotent. Throws a TaskError when the addon is not built (`backend_unavailable`) or does
+ * not load or is out of date (`backend_load_failed`).
+ */
+export async function registerNativeBackend(tf: TF): Promise<void> {
+  const addon = loadAddon();
+  if (tf.findBackendFactory("native") === null) tf.registerBackend("native", () => new NativeBackend(addon), 0);
+  for (const config of tf.getKernelsForBackend("cpu")) {
+    if (tf.getKernel(config.kernelName, "native") === undefined) tf.registerKernel({ ...config, backendName: "native" });
+  }
+  for (const config of [...nativeKernelConfigs, ...fusedLayerKernelConfigs, ...gradientKernelConfigs, adamwKernelConfig]) {
+    const current = tf.getKernel(config.kernelName, "native");
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current !== undefined) tf.unregisterKernel(config.kernelName, "native");
+    tf.registerKernel(config);
+  }
+  routeLayersToNative(tf);
+  routeGradientsToNative(tf);
+}
+
+/** What summary.json should record about the native backend (fingerprints depend on it). */
+export function nativeDetails(): Record<string, string> {
+  const addon = loadAddon();
+  return {
+    package: "mammo-native (native/)",
+    binary: ADDON_PATH,
+    isa: addon.isa(),
+    threads: String(addon.threads()),
+    fallback: `@tensorflow/tfjs-backend-cpu ${version_cpu}`,
+    nativeKernels: nativeKernelConfigs.map((c) => c.kernelName).join(","),
+  };
+}
+
+/** Threads of the native kernels' pool; with n ≥ 1, resizes it first. Results do not depend on it. */
+export function nativeThreads(n?: number): number {
+  const addon = loadAddon();
+  return n === undefined ? addon.threads() : addon.threads(n);
+}

@@ -1,0 +1,63 @@
+/**
+ * Recycles the output buffers of the native kernels. A fresh 16 MB Float32Array costs Bun about
+ * as much as a whole element-wise kernel (zeroing and page faults), and a training step frees
+ * and reallocates the same sizes every step. A buffer is reused only once no tensor stores it or
+ * a view of it (tfjs's cpu Slice returns subarrays): every tensor storing it is counted. Buffers
+ * given out by the backend's readSync are copies, so `dataSync()` results never change.
+ */
+export class BufferPool {
+  /** Buffers made here. */
+  private readonly ours = new WeakSet<ArrayBufferLike>();
+  /** Tensors currently storing each of our buffers (or a view of it). */
+  private readonly uses = new Map<ArrayBufferLike, number>();
+  private readonly free = new Map<number, Float32Array[]>();
+  private freeBytes = 0;
+
+  constructor(private readonly maxFreeBytes = 1 << 30) {}
+
+  /** A buffer of `length` floats, recycled or new; its contents are undefined when recycled. */
+  take(length: number): Float32Array {
+    const recycled = this.free.get(length)?.pop();
+    if (recycled !== undefined) {
+      this.freeBytes -= recycled.byteLength;
+      return recycled;
+    }
+    const fresh = new Float32Array(length);
+    this.ours.add(fresh.buffer);
+    return fresh;
+  }
+
+  /** Whether `values` is one of our buffers or a view into one. */
+  owns(values: unknown): values is Float32Array {
+    return values instanceof Float32Array && this.ours.has(values.buffer);
+  }
+
+  /** A tensor now stores `values`. */
+  stored(values: unknown): void {
+    if (this.owns(values)) this.uses.set(values.buffer, (this.uses.get(values.buffer) ?? 0) + 1);
+  }
+
+  /** A tensor storing `values` was released; the buffer is kept for reuse once no tensor stores it. */
+  released(values: unknown): void {
+    if (!this.owns(values)) return;
+    const buffer = values.buffer;
+    const left = (this.uses.get(buffer) ?? 1) - 1;
+    if (left > 0) {
+      this.uses.set(buffer, left);
+      return;
+    }
+    this.uses.delete(buffer);
+    if (this.freeBytes + buffer.byteLength > this.maxFreeBytes) return;
+    const whole = values.byteOffset === 0 && values.byteLength === buffer.byteLength ? values : new Float32Array(buffer);
+    const list = this.free.get(whole.length) ?? [];
+    list.push(whole);
+    this.free.set(whole.length, list);
+    this.freeBytes += whole.byteLength;
+  }
+
+  /** Drops every free buffer (the garbage collector takes them). */
+  clear(): void {
+    this.free.clear();
+    this.freeBytes = 0;
+  }
+}

@@ -1,0 +1,4 @@
+export { ADDON_PATH, nativeBuilt } from "./addon.ts";
+export { nativeAdamWUpdate } from "./adamw.ts";
+export type { AdamWUpdate } from "./adamw.ts";
+export { nativeDetails, nativeThreads, registerNativeBackend } from "./backend.ts";

@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "mammo_native",
+      "variables": { "mammo_march%": "native" },
+      "sources": [
+        "src/adamw.cc",
+        "src/addon.cc",
+        "src/batchnorm.cc",
+        "src/conv.cc",
+        "src/depthwise.cc",
+        "src/elementwise.cc",
+        "src/gemm.cc",
+        "src/napi_args.cc",
+        "src/pool.cc",
+        "src/pool2d.cc",
+        "src/reduce.cc",
+        "src/scratch.cc"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=<(mammo_march)", "-ffp-contract=fast", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}
