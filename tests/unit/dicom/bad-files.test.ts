@@ -49,7 +49,7 @@ async function failure(run: () => unknown): Promise<DicomError> {
 }
 
 describe("decodeDicom(bytes, file) on bad files", () => {
-  test.each(cases)("%s → DicomError %p", async (_name, bytes, reason) => {
+  test.each(cases)("%s → DicomError", async (_name, bytes, reason) => {
     const err = await failure(() => decodeDicom(bytes, "archive/000123/bad.dcm"));
     expect(err.reason).toBe(reason);
     expect(err.file).toBe("archive/000123/bad.dcm");
@@ -66,7 +66,7 @@ describe("decodeDicom(bytes, file) on bad files", () => {
 });
 
 describe("readDicomTags(bytes, file) on bad files", () => {
-  test.each(cases.filter(([, , , header]) => header))("%s → DicomError %p", async (_name, bytes, reason) => {
+  test.each(cases.filter(([, , , header]) => header))("%s → DicomError", async (_name, bytes, reason) => {
     expect((await failure(() => readDicomTags(bytes, "bad.dcm"))).reason).toBe(reason);
   });
 
