@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { hashJson, readJson, sha256File, writeJsonAtomic } from "../artifacts/index.ts";
 import { packageVersion } from "../provenance/index.ts";
+import { ADDON_PATH } from "../backend/native/addon.ts";
 import { codeHash } from "./code-hash.ts";
 import type { PipelineNode } from "./graph.ts";
 
@@ -53,7 +54,8 @@ export function keyComponents(node: PipelineNode, upstream: Record<string, Recor
       "@tensorflow/tfjs-node-gpu": packageVersion("@tensorflow/tfjs-node-gpu"),
       "@tensorflow/tfjs-node": packageVersion("@tensorflow/tfjs-node"),
       "@tensorflow/tfjs-backend-wasm": packageVersion("@tensorflow/tfjs-backend-wasm"),
-      native: existsSync(join(root, "native", "build", "Release")) ? "built" : null,
+      // The compiled kernels themselves: a rebuilt addon (other sources or -march) changes the key.
+      native: existsSync(ADDON_PATH) ? sha256File(ADDON_PATH) : null,
     },
   };
 }
