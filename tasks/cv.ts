@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { pickMetrics } from "../lib/aggregate/index.ts";
 import { readJson } from "../lib/artifacts/index.ts";
 import { errorMessage, usageError } from "../lib/errors/index.ts";
+import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { deriveSeed } from "../lib/rng/index.ts";
 import { readSplit } from "../lib/split/index.ts";
 import { summarize } from "../lib/stats/index.ts";
@@ -11,14 +13,6 @@ import { trainParams } from "../lib/train/params.ts";
 
 /** Metrics summarised across folds (keys of cv_summary.json, as upstream). */
 const CV_METRICS = ["accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc"] as const;
-
-const valMetricsSchema = z.looseObject({
-  acc: z.number(),
-  kappa_quadratic: z.number(),
-  macro_f1: z.number(),
-  auc_ovr: z.number().nullable(),
-  bal_acc: z.number(),
-});
 
 /** A fold is done when its run wrote summary.json (the train task writes it last). */
 function foldDone(runDir: string): boolean {
@@ -73,8 +67,8 @@ export default defineTask({
       } else {
         ctx.log.info(`fold ${k}/${cvFolds}: already done (${runDir})`);
       }
-      const m = readJson(join(runDir, "metrics", "val_metrics.json"), valMetricsSchema, "fold metrics");
-      folds.push({ fold: k, outdir: runDir, seed: foldSeed, metrics: { accuracy: m.acc, kappa_quadratic: m.kappa_quadratic, macro_f1: m.macro_f1, auc_ovr: m.auc_ovr, bal_acc: m.bal_acc } });
+      const m = pickMetrics(readJson(join(runDir, "metrics", "val_metrics.json"), valMetricsSchema, "fold metrics"));
+      folds.push({ fold: k, outdir: runDir, seed: foldSeed, metrics: Object.fromEntries(CV_METRICS.map((name) => [name, m[name]])) });
     }
     const stats = Object.fromEntries(
       CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"))]),

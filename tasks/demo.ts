@@ -5,12 +5,7 @@ import { summaryTable } from "../lib/aggregate/index.ts";
 import type { MetricName, MetricSummary } from "../lib/aggregate/index.ts";
 import { buildGraph, readExperiment } from "../lib/pipeline/index.ts";
 import { defineTask } from "../lib/task/index.ts";
-
-const aggregateSchema = z.looseObject({
-  sigma: z.string(),
-  confidence: z.number(),
-  metrics: z.record(z.string(), z.looseObject({ n: z.number() })),
-});
+import { readAggregate } from "../reports/inputs/aggregate.ts";
 
 export default defineTask({
   name: "demo",
@@ -29,7 +24,7 @@ export default defineTask({
     const experiment = readExperiment(params.experiment, set);
     const aggregateNode = buildGraph(experiment).find((n) => n.id === "aggregate");
     const aggregatePath = join(aggregateNode?.params.outdir as string, "aggregate.json");
-    const aggregate = ctx.artifacts.readJson(aggregatePath, aggregateSchema, "aggregate");
+    const aggregate = readAggregate(aggregatePath);
     ctx.log.info("");
     ctx.log.info(`Validation metrics over seeds ${experiment.seeds.join(", ")} (best epoch of each run):`);
     for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence)) ctx.log.info(`  ${line}`);

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { pickMetrics } from "../lib/aggregate/index.ts";
 import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
-import { randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, type SearchSpace, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { stream } from "../lib/rng/index.ts";
 import { mean } from "../lib/stats/index.ts";
 import { defineTask } from "../lib/task/index.ts";
@@ -11,13 +13,9 @@ import { trainParams } from "../lib/train/params.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 
-const valMetrics = z.looseObject({ acc: z.number(), kappa_quadratic: z.number(), macro_f1: z.number(), auc_ovr: z.number().nullable(), bal_acc: z.number() });
-
 /** The objective of a finished run, read from its best-epoch metrics. */
-function objectiveOf(runDir: string, objective: string): number | null {
-  const m = readJson(join(runDir, "metrics", "val_metrics.json"), valMetrics, "trial metrics");
-  const value = objective === "accuracy" ? m.acc : (m as Record<string, unknown>)[objective];
-  return typeof value === "number" ? value : null;
+function objectiveOf(runDir: string, objective: SearchSpace["objective"]): number | null {
+  return pickMetrics(readJson(join(runDir, "metrics", "val_metrics.json"), valMetricsSchema, "trial metrics"))[objective];
 }
 
 const trialName = (n: number) => `trial_${String(n).padStart(4, "0")}`;
@@ -66,7 +64,7 @@ export default defineTask({
     const runTrial = async (n: number, p: TrialParams, seed: number, runDir: string, name: string, withPruner: boolean) => {
       const result = await runTrialProcess({
         root: ROOT,
-        params: { ...train, ...space.fixed, ...p, seed, selectMetric: space.objective === "accuracy" ? "accuracy" : space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
+        params: { ...train, ...space.fixed, ...p, seed, selectMetric: space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
         eventFile: join(outdir, "events", `${name}.json`),
         logFile: join(outdir, "logs", `${name}.log`),
         jsonl: join(runDir, `ray_${name}.jsonl`),

@@ -26,8 +26,9 @@ export default defineTask({
     // A nightly check must recompute everything: no cache from an earlier night.
     rmSync(work, { recursive: true, force: true });
     ctx.log.info(`repro: running ${params.experiment} from scratch in ${work}`);
-    await ctx.runTask("pipeline", { experiment: params.experiment, set: [`outdir="${work}"`, "report=null"], jobs: params.jobs });
-    const experiment = readExperiment(params.experiment, [`outdir="${work}"`]);
+    const outdir = `outdir=${JSON.stringify(work)}`;
+    await ctx.runTask("pipeline", { experiment: params.experiment, set: [outdir, "report=null"], jobs: params.jobs });
+    const experiment = readExperiment(params.experiment, [outdir]);
     const runDirs = buildGraph(experiment)
       .filter((n) => n.task === "train")
       .map((n) => n.params.runDir as string);

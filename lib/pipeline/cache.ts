@@ -37,26 +37,43 @@ const recordSchema = z.object({
 });
 export type CacheRecord = z.infer<typeof recordSchema>;
 
-export function recordPath(stateDir: string, id: string): string {
-  return join(stateDir, "nodes", `${id.replaceAll("/", "__")}.json`);
+/** A node id as a file name (`train/seed-42` → `train__seed-42`), for its record, event, log and attempt. */
+export function nodeFileName(id: string): string {
+  return id.replaceAll("/", "__");
 }
 
-export function keyComponents(node: PipelineNode, upstream: Record<string, Record<string, string>>, root: string): KeyComponents {
+export function recordPath(stateDir: string, id: string): string {
+  return join(stateDir, "nodes", `${nodeFileName(id)}.json`);
+}
+
+/** The parts of every key that do not depend on the node: hashed once per pipeline run. */
+export interface Environment {
+  lockfile: string;
+  packages: Record<string, string | null>;
+}
+
+export function environment(root: string): Environment {
   const lock = join(root, "package-lock.json");
   return {
-    task: node.task,
-    params: node.params,
-    inputs: Object.fromEntries(node.deps.map((d) => [d, upstream[d] ?? {}])),
-    code: codeHash(join(root, "tasks", `${node.task}.ts`), root),
     lockfile: existsSync(lock) ? sha256File(lock) : "none",
-    backend: {
-      requested: typeof node.params.backend === "string" ? node.params.backend : "auto",
+    packages: {
       "@tensorflow/tfjs-node-gpu": packageVersion("@tensorflow/tfjs-node-gpu"),
       "@tensorflow/tfjs-node": packageVersion("@tensorflow/tfjs-node"),
       "@tensorflow/tfjs-backend-wasm": packageVersion("@tensorflow/tfjs-backend-wasm"),
       // The compiled kernels themselves: a rebuilt addon (other sources or -march) changes the key.
       native: existsSync(ADDON_PATH) ? sha256File(ADDON_PATH) : null,
     },
+  };
+}
+
+export function keyComponents(node: PipelineNode, upstream: Record<string, Record<string, string>>, root: string, env: Environment): KeyComponents {
+  return {
+    task: node.task,
+    params: node.params,
+    inputs: Object.fromEntries(node.deps.map((d) => [d, upstream[d] ?? {}])),
+    code: codeHash(join(root, "tasks", `${node.task}.ts`), root),
+    lockfile: env.lockfile,
+    backend: { requested: typeof node.params.backend === "string" ? node.params.backend : "auto", ...env.packages },
   };
 }
 

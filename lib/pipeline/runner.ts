@@ -4,7 +4,7 @@ import { sha256File, writeFileAtomic, writeJsonAtomic } from "../artifacts/index
 import { TaskError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Progress } from "../progress/index.ts";
-import { cacheKey, damagedOutputs, explainChange, keyComponents, readRecord, recordPath, writeRecord } from "./cache.ts";
+import { cacheKey, damagedOutputs, environment, explainChange, keyComponents, nodeFileName, readRecord, recordPath, writeRecord, type KeyComponents } from "./cache.ts";
 import type { PipelineNode } from "./graph.ts";
 
 /** What happened (or, in a dry run, would happen) to one node. */
@@ -35,7 +35,7 @@ export interface RunOptions {
 /** Runs a task in a child process, so nodes run in parallel on all cores and a crash stays contained. */
 export function childProcessExecutor(root: string, stateDir: string) {
   return async (node: PipelineNode, params: Record<string, unknown>, logFile: string): Promise<number> => {
-    const event = join(stateDir, "events", `${node.id.replaceAll("/", "__")}.json`);
+    const event = join(stateDir, "events", `${nodeFileName(node.id)}.json`);
     writeJsonAtomic(event, params);
     const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), node.task, "--event", event], {
       cwd: process.cwd(),
@@ -62,17 +62,21 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
   const bar = options.progress("pipeline", nodes.length);
   mkdirSync(join(options.stateDir, "logs"), { recursive: true });
 
-  const decide = (node: PipelineNode): { hit: boolean; reasons: string[]; key: string; components: ReturnType<typeof keyComponents> } => {
-    const components = keyComponents(node, outputsOf, options.root);
+  const env = environment(options.root);
+  const fileOf = (dir: string, id: string, ext: string) => join(options.stateDir, dir, `${nodeFileName(id)}${ext}`);
+
+  const decide = (node: PipelineNode): { hit: boolean; reasons: string[]; key: string; components: KeyComponents; outputs: Record<string, string> } => {
+    const components = keyComponents(node, outputsOf, options.root, env);
     const key = cacheKey(components);
     const upstreamRerun = node.deps.filter((d) => willRun.has(d));
     const record = readRecord(recordPath(options.stateDir, node.id));
-    if (upstreamRerun.length && options.dryRun) return { hit: false, reasons: upstreamRerun.map((d) => `upstream ${d} will run`), key, components };
-    if (!record) return { hit: false, reasons: ["never ran (no cache record)"], key, components };
-    if (record.key !== key) return { hit: false, reasons: explainChange(record.components, components), key, components };
+    const miss = (reasons: string[]) => ({ hit: false, reasons, key, components, outputs: {} });
+    if (upstreamRerun.length && options.dryRun) return miss(upstreamRerun.map((d) => `upstream ${d} will run`));
+    if (!record) return miss(["never ran (no cache record)"]);
+    if (record.key !== key) return miss(explainChange(record.components, components));
     const damaged = damagedOutputs(record);
-    if (damaged.length) return { hit: false, reasons: damaged.map((p) => `output missing or changed: ${p}`), key, components };
-    return { hit: true, reasons: [], key, components };
+    if (damaged.length) return miss(damaged.map((p) => `output missing or changed: ${p}`));
+    return { hit: true, reasons: [], key, components, outputs: record.outputs };
   };
 
   const runOne = async (node: PipelineNode): Promise<NodeOutcome> => {
@@ -81,10 +85,9 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
       return s === "failed" || s === "skipped";
     });
     if (failedDeps.length) return { id: node.id, status: "skipped", reasons: failedDeps.map((d) => `upstream ${d} did not finish`) };
-    const { hit, reasons, key, components } = decide(node);
+    const { hit, reasons, key, components, outputs: cached } = decide(node);
     if (hit) {
-      const record = readRecord(recordPath(options.stateDir, node.id));
-      outputsOf[node.id] = record?.outputs ?? {};
+      outputsOf[node.id] = cached;
       return { id: node.id, status: "cached", reasons: [] };
     }
     willRun.add(node.id);
@@ -93,13 +96,13 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
       return { id: node.id, status: "planned", reasons };
     }
     // An interrupted run of this very key may resume; anything else starts from an empty work dir.
-    const attempt = join(options.stateDir, "attempts", `${node.id.replaceAll("/", "__")}.key`);
+    const attempt = fileOf("attempts", node.id, ".key");
     const sameAttempt = existsSync(attempt) && readFileSync(attempt, "utf8") === key;
     const resumed = sameAttempt && node.resume !== undefined && existsSync(node.resume.marker);
     if (!sameAttempt && node.workDir) rmSync(node.workDir, { recursive: true, force: true });
     writeFileAtomic(attempt, key);
     const params = resumed && node.resume ? { ...node.params, [node.resume.param]: true } : node.params;
-    const logFile = join(options.stateDir, "logs", `${node.id.replaceAll("/", "__")}.log`);
+    const logFile = fileOf("logs", node.id, ".log");
     options.log.info(`▶ ${node.id}${resumed ? " (resuming from its checkpoint)" : ""}: ${reasons.join("; ")}`);
     const code = await execute(node, params, logFile);
     if (code !== 0) {
@@ -122,7 +125,7 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
     ? undefined
     : setInterval(() => {
         const parts = [...running.keys()].map((id) => {
-          const line = lastLine(join(options.stateDir, "logs", `${id.replaceAll("/", "__")}.log.err`));
+          const line = lastLine(fileOf("logs", id, ".log.err"));
           return line ? `${id}: ${line}` : id;
         });
         if (parts.length) bar.increment(0, { running: parts.join(" ‖ ").slice(0, 160) });

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { readJson } from "../artifacts/index.ts";
+import { readCsv } from "../dataset/csv.ts";
 import type { SeedFingerprint } from "./fingerprint.ts";
 
 /** History columns that measure the machine, not the computation. */
@@ -19,10 +18,10 @@ const summarySchema = z.looseObject({
 /** Reduces one training run directory to what the nightly check compares. */
 export function fingerprintRun(runDir: string): { fingerprint: SeedFingerprint; seed: number; backend: string; environment: Record<string, unknown> } {
   const summary = readJson(join(runDir, "summary.json"), summarySchema, "run summary");
-  const rows = parse(readFileSync(join(runDir, "train_history.csv"), "utf8"), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const history = rows.map((row) =>
+  const { rows } = readCsv(join(runDir, "train_history.csv"));
+  const history = rows.map(({ values }) =>
     Object.fromEntries(
-      Object.entries(row)
+      Object.entries(values)
         .filter(([k]) => !TIMING_COLUMNS.has(k) && k !== "epoch")
         .map(([k, v]) => [k, v === "" ? null : Number(v)]),
     ),
