@@ -1,4 +1,4 @@
-import * as Plot from "@observablehq/plot";
+import { Plot } from "./plot.ts";
 import { CLASS_NAMES } from "../../lib/metrics/index.ts";
 import type { ValMetrics } from "../inputs/run.ts";
 import { figureRoot, legend, placePlot, serializeFigure, svgDocument } from "./svg.ts";

@@ -1,4 +1,4 @@
-import * as Plot from "@observablehq/plot";
+import { Plot } from "./plot.ts";
 import { el, figureRoot, legend, placePlot, serializeFigure, svgDocument } from "./svg.ts";
 import { SERIES_COLORS, THEME } from "./theme.ts";
 

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as Plot from "@observablehq/plot";
+import { Plot } from "../../../reports/figures/plot.ts";
 import { cvFigure, hpoTrialsFigure, seedsFigure } from "../../../reports/build/cross-run.ts";
 import { runFigures } from "../../../reports/build/per-run.ts";
 import { pngSize } from "../../../reports/figures/gradcam.ts";
@@ -86,6 +86,20 @@ describe("serializeFigure", () => {
     expect(first).toContain('id="fig-clip-1"');
     expect(first).toContain("url(#fig-clip-1)");
     expect(first).not.toContain("plot-clip-");
+  });
+});
+
+describe("reports/figures/plot.ts", () => {
+  test("Plot draws without its half-pixel shift under bun test, as in the CLI (it depended on Bun's transpiler cache)", () => {
+    const svg = Plot.dot([1, 2, 3], { x: (d: number) => d, y: (d: number) => d }).plot({ document: svgDocument() }).outerHTML;
+    expect(svg).toContain("<circle");
+    expect(svg).not.toContain("translate(0.5");
+  });
+  test("every module that draws with Plot imports it from reports/figures/plot.ts", () => {
+    const offenders = [...new Bun.Glob("{reports,lib,tasks,tests,bench}/**/*.ts").scanSync(".")].filter(
+      (f) => !f.endsWith("reports/figures/plot.ts") && /from "@observablehq\/plot"|require\("@observablehq\/plot"\)/.test(readFileSync(f, "utf8")),
+    );
+    expect(offenders).toEqual([]);
   });
 });
 
