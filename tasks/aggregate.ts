@@ -8,6 +8,7 @@ import {
   compareRuns,
   comparisonTable,
   describeDifferences,
+  describeSkipped,
   discoverRuns,
   metricSummary,
   missingFolds,
@@ -21,6 +22,7 @@ import {
   type Predictions,
   type Run,
   type RunMetrics,
+  type SkippedRun,
 } from "../lib/aggregate/index.ts";
 import { usageError } from "../lib/errors/index.ts";
 import { stream } from "../lib/rng/index.ts";
@@ -35,7 +37,9 @@ const COMPARE_COLUMNS = ["n", "mean_diff", "diff_ci_low", "diff_ci_high", "t_p",
 
 /** Runs under `patterns`, read and sorted by seed, then fold (hold-out first). */
 function loadRuns(patterns: readonly string[], flag: string, ctx: TaskContext): Run[] {
-  const locations = discoverRuns(patterns, flag);
+  const skipped: SkippedRun[] = [];
+  const locations = discoverRuns(patterns, flag, skipped);
+  if (skipped.length) ctx.log.warn(describeSkipped(skipped));
   for (const cvDir of new Set(locations.flatMap((l) => (l.cvDir ? [l.cvDir] : [])))) {
     const missing = missingFolds(cvDir);
     if (missing.length) ctx.log.warn(`${cvDir}: cv_summary.json lists missing folds ${missing.join(", ")}; aggregating the folds present`);

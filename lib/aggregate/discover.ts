@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { usageError } from "../errors/index.ts";
+import { runState } from "../runs/index.ts";
 
 /** A run directory found under a `--run` / `--compare` argument. */
 export interface RunLocation {
@@ -26,11 +27,33 @@ function isDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
-function resultsDirs(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((name) => RESULTS_DIR.test(name) && existsSync(join(dir, name, "summary.json")))
+/** A run directory that did not finish (failed, or started and never finished), left out of the analysis. */
+export interface SkippedRun {
+  dir: string;
+  state: "failed" | "incomplete";
+  error?: string;
+}
+
+/** The `results*` directories under `dir` in run order, the unfinished ones set aside in `skipped`. */
+function resultsDirs(dir: string, skipped: SkippedRun[]): string[] {
+  const dirs = readdirSync(dir)
+    .filter((name) => RESULTS_DIR.test(name) && isDir(join(dir, name)))
     .sort((a, b) => runIndex(a) - runIndex(b))
     .map((name) => join(dir, name));
+  return dirs.filter((d) => finishedOrSkipped(d, skipped));
+}
+
+function finishedOrSkipped(dir: string, skipped: SkippedRun[]): boolean {
+  const { state, error } = runState(dir);
+  if (state === "finished") return true;
+  skipped.push({ dir, state, ...(error === undefined ? {} : { error }) });
+  return false;
+}
+
+/** One line naming every skipped run, for a task's warning. */
+export function describeSkipped(skipped: readonly SkippedRun[]): string {
+  const each = skipped.map((s) => `${s.dir} (${s.state === "failed" ? `failed: ${s.error ?? "no error recorded"}` : "incomplete: no summary.json"})`);
+  return `skipping ${skipped.length} run${skipped.length === 1 ? "" : "s"} that did not finish: ${each.join("; ")}`;
 }
 
 /** `results` → 0, `results_7` → 7, so results_10 sorts after results_9. */
@@ -44,31 +67,39 @@ function runIndex(name: string): number {
  * a run directory (has `summary.json`); a CV directory (has `cv_summary.json`; runs are
  * `fold_k/results*`); or an outdir holding `results*` run directories.
  */
-export function runsUnder(path: string, flag: string): RunLocation[] {
+export function runsUnder(path: string, flag: string, skipped: SkippedRun[] = []): RunLocation[] {
   if (!isDir(path)) throw usageError("no_runs", `${flag} ${path}: no such directory`);
   if (existsSync(join(path, "summary.json"))) return [{ dir: path, cvDir: null }];
+  // A results* directory of a run that failed or never finished (what `--run 'out/results*'` meets).
+  if (RESULTS_DIR.test(basename(path)) && runState(path).state !== "finished" && !existsSync(join(path, "cv_summary.json"))) {
+    finishedOrSkipped(path, skipped);
+    return [];
+  }
   if (existsSync(join(path, "cv_summary.json"))) {
     const folds = readdirSync(path)
       .filter((name) => FOLD_DIR.test(name) && isDir(join(path, name)))
       .sort((a, b) => runIndex(a) - runIndex(b));
-    const runs = folds.flatMap((fold) => resultsDirs(join(path, fold)).map((dir) => ({ dir, cvDir: path })));
+    const runs = folds.flatMap((fold) => resultsDirs(join(path, fold), skipped).map((dir) => ({ dir, cvDir: path })));
     if (!runs.length) throw usageError("no_runs", `${flag} ${path}: cv_summary.json but no fold_k/results*/summary.json`);
     return runs;
   }
-  const runs = resultsDirs(path).map((dir) => ({ dir, cvDir: null }));
-  if (!runs.length) {
+  const runs = resultsDirs(path, skipped).map((dir) => ({ dir, cvDir: null }));
+  if (!runs.length && !skipped.length) {
     throw usageError("no_runs", `${flag} ${path}: not a run directory (no summary.json, no cv_summary.json, no results*/summary.json)`);
   }
   return runs;
 }
 
-/** Every run under the given patterns, each directory once (by real path), in the order found. */
-export function discoverRuns(patterns: readonly string[], flag: string): RunLocation[] {
+/**
+ * Every finished run under the given patterns, each directory once (by real path), in the order
+ * found; runs that failed or never finished go to `skipped`. No finished run at all is an error.
+ */
+export function discoverRuns(patterns: readonly string[], flag: string, skipped: SkippedRun[] = []): RunLocation[] {
   const seen = new Set<string>();
   const out: RunLocation[] = [];
   for (const pattern of patterns) {
     for (const path of expandPattern(pattern, flag)) {
-      for (const run of runsUnder(path, flag)) {
+      for (const run of runsUnder(path, flag, skipped)) {
         const real = realpathSync(run.dir);
         if (seen.has(real)) continue;
         seen.add(real);
@@ -76,5 +107,6 @@ export function discoverRuns(patterns: readonly string[], flag: string): RunLoca
       }
     }
   }
+  if (!out.length && skipped.length) throw usageError("no_runs", `${flag} ${patterns.join(" ")}: no finished run; ${describeSkipped(skipped)}`);
   return out;
 }

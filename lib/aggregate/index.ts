@@ -1,6 +1,7 @@
 export { METRIC_NAMES, SUMMARY_COLUMNS, metricSummary, pickMetrics, predictionScorer } from "./metrics.ts";
 export type { MetricName, MetricSummary, RunMetrics } from "./metrics.ts";
-export { discoverRuns } from "./discover.ts";
+export { describeSkipped, discoverRuns } from "./discover.ts";
+export type { SkippedRun } from "./discover.ts";
 export type { RunLocation } from "./discover.ts";
 export { missingFolds, readPredictions, readRun } from "./read.ts";
 export type { Predictions, Run } from "./read.ts";

@@ -6,3 +6,4 @@ export { runTask, loadTask, taskNames, aliases, resolveTaskName, validateParams 
 export { quietContext } from "./quiet.ts";
 export { watchMathRandom } from "./random-guard.ts";
 export type { RandomWatch } from "./random-guard.ts";
+export { toFlag, toKey } from "./flags.ts";

@@ -1,0 +1,84 @@
+import { existsSync, statSync } from "node:fs";
+import { sha256File } from "../artifacts/index.ts";
+import { checkReadable, loadDataset, loadImages, type Dataset } from "../dataset/index.ts";
+import { usageError } from "../errors/index.ts";
+import type { Logger } from "../log/index.ts";
+import type { TaskContext } from "../task/index.ts";
+import { autoClassWeights, classCounts } from "./class-weights.ts";
+import { chooseSplit, type TrainSplit } from "./data.ts";
+import { embeddingsFor, loadEmbeddings } from "./embeddings.ts";
+import type { TrainParams } from "./params.ts";
+import type { DataPart } from "./step.ts";
+
+export const NUM_CLASSES = 4;
+
+/** The data a run trains and validates on, and what identifies it. */
+export interface TrainingData {
+  dataset: Dataset;
+  split: TrainSplit;
+  train: DataPart;
+  val: DataPart;
+  /** Length of the fused per-accession embedding (0 = none). */
+  embeddingDim: number;
+  /** Input files by path with their SHA-256 (summary.json's envelope). */
+  inputFiles: Record<string, string>;
+  /** The data identity under stable names (summary.json's `data_hashes`). */
+  dataHashes: Record<string, string>;
+  /** Loss weight per class (`--class-weights auto`), or null. */
+  classWeights: number[] | null;
+}
+
+/** Refuses a missing input path before anything else happens, naming the flag and the path. */
+export function checkInputPaths(params: TrainParams): void {
+  const need = (flag: string, path: string | undefined, kind: "file" | "directory" | "any") => {
+    if (path === undefined) return;
+    if (!existsSync(path)) throw usageError("missing_input", `${flag} ${path}: no such ${kind === "any" ? "file or directory" : kind}`);
+    const isDir = statSync(path).isDirectory();
+    if (kind === "file" && isDir) throw usageError("missing_input", `${flag} ${path}: is a directory (expected a file)`);
+    if (kind === "directory" && !isDir) throw usageError("missing_input", `${flag} ${path}: is not a directory`);
+  };
+  need("--csv", params.csv, "file");
+  need("--dicom-root", params.dicomRoot, "directory");
+  need("--split", params.split, "file");
+  need("--embeddings-dir", params.embeddingsDir, "directory");
+  need("--pretrained", params.pretrained, "any");
+}
+
+/**
+ * Reads the labels and the archive, checks the readable fraction, chooses the split, loads the
+ * preprocessed images and the embeddings, and weighs the classes: every data error surfaces here,
+ * before the run directory is made.
+ */
+export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContext, "progress">, log: Logger): Promise<TrainingData> {
+  const dataset = await loadDataset({ csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views }, { log, progress: ctx.progress });
+  checkReadable(dataset, params.minReadable);
+  const split = chooseSplit(dataset, params, log);
+  const images = await loadImages([...split.train, ...split.val], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
+  const train: DataPart = { images: images.slice(0, split.train.length), labels: split.train.map((s) => s.label - 1) };
+  const val: DataPart = { images: images.slice(split.train.length), labels: split.val.map((s) => s.label - 1) };
+
+  const inputFiles: Record<string, string> = { [params.csv]: sha256File(params.csv) };
+  if (params.split) inputFiles[params.split] = sha256File(params.split);
+  const dataHashes: Record<string, string> = { csv: inputFiles[params.csv] as string, data_fingerprint: dataset.fingerprint, split_hash: split.splitHash };
+  if (params.split) dataHashes.split_json = inputFiles[params.split] as string;
+
+  let embeddingDim = 0;
+  if (params.embeddingsDir) {
+    const embeddings = loadEmbeddings(params.embeddingsDir);
+    train.embeddings = embeddingsFor(embeddings, split.train.map((s) => s.accession), params.embeddingsDir);
+    val.embeddings = embeddingsFor(embeddings, split.val.map((s) => s.accession), params.embeddingsDir);
+    embeddingDim = embeddings.dim;
+    const [features, metadata] = embeddings.files as [string, string];
+    inputFiles[features] = sha256File(features);
+    inputFiles[metadata] = sha256File(metadata);
+    dataHashes.embeddings_features = inputFiles[features] as string;
+    dataHashes.embeddings_metadata = inputFiles[metadata] as string;
+    log.info(`embeddings: ${embeddings.dim}-d from ${params.embeddingsDir} (${embeddings.byAccession.size} accessions), fused with the image features`);
+  }
+
+  const counts = classCounts(train.labels, NUM_CLASSES);
+  const classWeights = params.classWeights === "auto" ? autoClassWeights(train.labels, NUM_CLASSES) : null;
+  log.info(`train class counts A-D: ${counts.join(", ")}; class weights: ${classWeights ? `auto [${classWeights.map((w) => w.toFixed(4)).join(", ")}] (N/(K*n_c))` : "none"}`);
+  if (params.samplerWeighted) log.info("sampler: weighted, 1/n_class with replacement (stream sampler/epoch/<e>)");
+  return { dataset, split, train, val, embeddingDim, inputFiles, dataHashes, classWeights };
+}
