@@ -73,6 +73,10 @@ export function parseArgs(task: TaskDefinition, argv: readonly string[]): Parsed
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") continue;
+    if (arg === "-h") {
+      out.help = true;
+      continue;
+    }
     if (!arg.startsWith("--") || arg === "-") {
       if (arg.startsWith("-") && arg !== "-") throw usageError("unknown_flag", `unknown flag: ${arg} (flags start with --)`);
       positional.push(arg);
@@ -88,7 +92,7 @@ export function parseArgs(task: TaskDefinition, argv: readonly string[]): Parsed
       i++;
       return v;
     };
-    if (name === "--help" || name === "-h") {
+    if (name === "--help") {
       out.help = true;
       continue;
     }

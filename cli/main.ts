@@ -3,15 +3,24 @@ import { aliases, loadTask, resolveTaskName, runTask, taskNames, watchMathRandom
 import { parseArgs } from "./argv.ts";
 import { shellWord } from "../lib/task/command.ts";
 import { overviewHelp, taskHelp } from "./help.ts";
-// seedrandom mixes one Math.random value into its pool when it is first loaded: load it before
-// the watch starts, so that only calls made while a task runs are counted.
-import "../lib/rng/index.ts";
+import { basename, relative } from "node:path";
+
+/**
+ * How this process was started, as typed (as far as a process can tell): `bun run task` when
+ * started through the package script, `mammography` through the bin entry, else `bun <script>`.
+ * It prefixes `command_line` in summary.json.
+ */
+export function invocation(entry: "task" | "bin"): string[] {
+  if (entry === "bin") return [basename(process.argv[1] ?? "mammography").replace(/\.ts$/, "")];
+  if (process.env.npm_lifecycle_event === "task") return ["bun", "run", "task"];
+  return ["bun", relative(process.cwd(), process.argv[1] ?? "cli/main.ts") || "cli/main.ts"];
+}
 
 /**
  * `bun run task <name> [--flags]`. Exit codes: 0 done, 1 failure while running, 2 bad input
  * (unknown task or flag, bad value, missing file).
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], invokedAs: readonly string[] = invocation("task")): Promise<number> {
   const debug = argv.includes("--debug");
   try {
     const [name, ...rest] = argv;
@@ -33,13 +42,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       result = await runTask(canonical, args.params, {
         debug: args.debug,
         quiet: args.quiet,
-        commandLine: ["bun", "run", "task", ...argv].map(shellWord).join(" "),
+        commandLine: [...invokedAs, ...argv].map(shellWord).join(" "),
       });
     } finally {
       watch.restore();
     }
     if (watch.calls > 0) {
-      process.stderr.write(`warning: Math.random was called ${watch.calls} times during this run; results may not be reproducible\n`);
+      process.stderr.write(`warning: Math.random was called ${watch.calls} times during this run (first by ${watch.firstCaller ?? "unknown"}); results may not be reproducible\n`);
       if (args.debug && watch.firstStack) process.stderr.write(`${watch.firstStack}\n`);
     }
     if (typeof result.path === "string") process.stdout.write(`${result.path}\n`);

@@ -26,7 +26,7 @@ export default defineTask({
     cvFolds: z.number().int().min(2).default(3).describe("number of folds k (the split is made here unless --split gives a k-fold split.json)"),
     cvOutdir: z.string().default("outputs/density_experiments/results_k").describe("folds go to <cv-outdir>/fold_{1..k}/results/"),
   }),
-  examples: ["bun run task cv --csv data/classificacao.csv --dicom-root data/archive --arch small-cnn --img-size 64 --epochs 5 --cv-folds 3 --cv-outdir outputs/cv"],
+  examples: ["bun run task cv --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --cv-folds 3 --cv-outdir outputs/cv"],
   async run(params, ctx) {
     const { cvFolds, cvOutdir, ...train } = params;
     let splitPath = train.split;

@@ -35,7 +35,7 @@ export default defineTask({
     promote: z.number().int().nonnegative().default(0).describe("re-run the best K configurations on --seeds and rank them by the mean"),
     seeds: z.array(z.number().int().nonnegative()).default([42, 43, 44]).describe("seeds for --promote"),
   }),
-  examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/classificacao.csv --dicom-root data/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
+  examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
   async run(params, ctx) {
     const { space: spacePath, nTrials, timeout, workers, sampler, prune, study: studyName, outdir, promote, seeds, ...train } = params;
     const space = readSearchSpace(spacePath);

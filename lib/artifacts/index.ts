@@ -1,4 +1,4 @@
-export { writeFileAtomic } from "./atomic.ts";
+export { writeError, writeFileAtomic } from "./atomic.ts";
 export { sha256, sha256File, canonicalJson, hashJson } from "./hash.ts";
 export { SCHEMA_VERSION, envelopeSchema, writeArtifact, writeJsonAtomic, readJson, readArtifact } from "./json.ts";
 export type { Envelope, WriteJsonOptions } from "./json.ts";

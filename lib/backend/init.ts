@@ -16,6 +16,7 @@ export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu" | "native";
 export interface BackendLog {
   info(message: string): void;
   warn(message: string): void;
+  debug?(message: string): void;
 }
 
 /** The backend in use. */
@@ -46,7 +47,8 @@ export async function initBackend(requested: BackendName, log?: BackendLog): Pro
     } catch (err) {
       if (!(err instanceof TaskError)) throw err;
       // Not installed / not built is the usual case; an installed backend that breaks is news.
-      log?.[err.code === "backend_load_failed" ? "warn" : "info"](`backend auto: skipping ${candidate}: ${errorMessage(err)}`);
+      if (err.code === "backend_load_failed") log?.warn(`backend auto: skipping ${candidate}: ${errorMessage(err)}`);
+      else log?.debug?.(`backend auto: skipping ${candidate}: ${errorMessage(err)}`);
     }
   }
   const chosen = await activate("cpu");

@@ -8,7 +8,13 @@ export interface Provenance {
   git_commit: string | null;
   git_dirty: boolean | null;
   bun: string | null;
-  node: string;
+  /**
+   * Node.js: the runtime of this process under Node; under Bun, the `node` on the PATH (the one
+   * npm installed with and node-gyp built the native addon for), or null when there is none.
+   */
+  node: string | null;
+  /** Under Bun, the Node.js API level Bun reports in `process.versions.node` (not a Node.js install); null under Node. */
+  bun_node_compat: string | null;
   tfjs: string | null;
   platform: string;
   arch: string;
@@ -24,7 +30,8 @@ export function provenance(): Provenance {
   cached ??= {
     ...gitState(process.cwd()),
     bun: typeof Bun === "undefined" ? null : Bun.version,
-    node: process.versions.node,
+    node: typeof Bun === "undefined" ? process.versions.node : nodeOnPath(),
+    bun_node_compat: typeof Bun === "undefined" ? null : process.versions.node,
     tfjs: packageVersion("@tensorflow/tfjs"),
     platform: platform(),
     arch: arch(),
@@ -33,6 +40,12 @@ export function provenance(): Provenance {
     cpu_count: cpus().length,
   };
   return cached;
+}
+
+/** `node --version` of the Node.js on the PATH, without the `v`; null when there is none. */
+function nodeOnPath(): string | null {
+  const out = spawnSync("node", ["--version"], { encoding: "utf8" });
+  return out.status === 0 ? out.stdout.trim().replace(/^v/, "") : null;
 }
 
 /** The commit checked out at `dir` and whether the tree differs from it: changed or new (not ignored) files (null outside git). */

@@ -9,7 +9,7 @@ export type SelectMetric = (typeof SELECT_METRICS)[number];
  * pipeline's `train-density` command; see REFERENCE.md.
  */
 export const trainParams = z.object({
-  csv: z.string().min(1).describe("classificacao.csv or a path-based CSV (required)"),
+  csv: z.string().min(1).describe("classificacao.csv or a path-based CSV"),
   dicomRoot: z.string().default("archive").describe("root of the DICOM archive (<root>/<AccessionNumber>/**/*.dcm)"),
   outdir: z.string().default("outputs/mammo_efficientnetb0_density").describe("a new results* run directory is made under it"),
   runDir: z.string().optional().describe("explicit run directory (instead of a new results* under --outdir)"),

@@ -68,7 +68,7 @@ async function prepare(params: TrainParams, ctx: TaskContext, log: Logger, prov:
   log.info(`${params.resume ? "resuming" : "starting"} training run`);
   log.info(`command: ${ctx.commandLine || "(library call)"}`);
   log.info(`seed: ${params.seed} (streams ${STREAM_SCHEME}: init/<layer>, split, subset, shuffle|sampler/epoch/<e>, augment/epoch/<e>, dropout/step/<n>)`);
-  log.info(`versions: bun ${prov.bun ?? "n/a"}, node ${prov.node}, tfjs ${prov.tfjs ?? "n/a"}, git ${prov.git_commit ?? "n/a"}${prov.git_dirty ? " (dirty)" : ""}`);
+  log.info(`versions: bun ${prov.bun ?? "n/a"}, node ${prov.node ?? "none"}, tfjs ${prov.tfjs ?? "n/a"}, git ${prov.git_commit ?? "n/a"}${prov.git_dirty ? " (dirty)" : ""}`);
   if (params.deterministic) {
     // Read by libtensorflow when its kernels start (tensorflow backend); wasm and cpu are deterministic anyway.
     process.env.TF_DETERMINISTIC_OPS ??= "1";
@@ -76,7 +76,7 @@ async function prepare(params: TrainParams, ctx: TaskContext, log: Logger, prov:
   }
   const backend = await initBackend(params.backend, log);
   log.info(
-    `device: backend ${backend.name} (${Object.entries(backend.details).map(([k, v]) => `${k} ${v}`).join(", ")}); cpu ${prov.cpu} x${prov.cpu_count}; deterministic ${params.deterministic}`,
+    `device: backend ${backend.name} (${describeDetails(backend.details)}); cpu ${prov.cpu} x${prov.cpu_count}; deterministic ${params.deterministic}`,
   );
   const data = await loadTrainingData(params, ctx, log);
   const network = buildNetwork(backend.tf, params, data.embeddingDim);
@@ -101,4 +101,11 @@ async function trainInto(
   rmSync(join(dir, "summary.json"), { force: true });
   const state = await trainEpochs(backend.tf, network, data, params, parts.state, { dir, identity, ctx, log: ctx.log });
   return finishRun(backend.tf, network, data, params, state, { dir, backend, prov, ctx, log: ctx.log });
+}
+
+/** Backend details for the log: a long list (the native kernels) as its count; summary.json keeps it whole. */
+function describeDetails(details: Record<string, string>): string {
+  return Object.entries(details)
+    .map(([k, v]) => (v.length > 80 && v.includes(",") ? `${k} (${v.split(",").length})` : `${k} ${v}`))
+    .join(", ");
 }

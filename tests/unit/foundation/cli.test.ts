@@ -79,3 +79,48 @@ describe("bun run task (cli/main.ts)", () => {
     expect(debug.stderr).toContain("    at ");
   });
 });
+
+describe("what every user sees", () => {
+  test("task -h prints the help like --help", () => {
+    const r = cli(["seed", "-h"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(cli(["seed", "--help"]).stdout);
+  });
+  test("train --help says (required) once for --csv", () => {
+    const r = cli(["train", "--help"]);
+    const line = r.stdout.split("\n").find((l) => l.trimStart().startsWith("--csv")) ?? "";
+    expect(line.match(/\(required\)/g)?.length).toBe(1);
+  });
+  test("every task's help examples name only files that ship, or that an earlier command writes", async () => {
+    const { loadTask, taskNames } = await import("../../../lib/task/index.ts");
+    const missing: string[] = [];
+    for (const name of taskNames()) {
+      const task = await loadTask(name);
+      for (const example of task.examples ?? []) {
+        for (const word of example.split(/\s+/)) {
+          // Files the repository itself provides: experiments/, data/ (not data/generated), references/.
+          if (!/^(experiments|data|references)\/[^*]+\.(json|csv)$/.test(word) || word.startsWith("data/generated/")) continue;
+          if (!(await Bun.file(join(ROOT, word)).exists())) missing.push(`${name}: ${word}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+  test("summary.json's command_line is what was typed: `mammography train-density -- …` through the bin entry", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-cmdline-"));
+    expect(cli(["synth", "--outdir", join(dir, "d"), "--accessions", "12", "--image-size", "32", "--encodings", "explicit-le"]).code).toBe(0);
+    const args = ["train-density", "--", "--csv", join(dir, "d", "classificacao.csv"), "--dicom-root", join(dir, "d", "archive"), "--outdir", join(dir, "o"), "--arch", "small-cnn", "--img-size", "16", "--epochs", "1", "--batch-size", "8", "--val-frac", "0.4", "--backend", "cpu", "--min-readable", "0"];
+    const r = cli(args, "bin/mammography.ts");
+    expect(r.stderr).not.toContain("error:");
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, "o", "results", "summary.json"), "utf8")) as { reproducibility: { command_line: string } };
+    expect(summary.reproducibility.command_line).toBe(["mammography", ...args].join(" "));
+  });
+  test("provenance under Bun records Bun's Node API level apart from the Node.js on the PATH", async () => {
+    const { provenance } = await import("../../../lib/provenance/index.ts");
+    const p = provenance();
+    expect(p.bun_node_compat).toBe(process.versions.node);
+    const onPath = Bun.spawnSync(["node", "--version"]).stdout.toString().trim().replace(/^v/, "");
+    expect(p.node).toBe(onPath || null);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../../lib/log/index.ts";
@@ -48,11 +48,40 @@ describe("watchMathRandom", () => {
     }
     expect(watch.calls).toBe(0);
   });
-  test("detects a call", () => {
+  test("watchMathRandom counts a call from the project's code and names the caller, not itself", () => {
     const watch = watchMathRandom();
-    Math.random();
+    Math.random(); // the caller: this line
     watch.restore();
     expect(watch.calls).toBe(1);
-    expect(watch.firstStack).toContain("random-guard");
+    expect(watch.firstCaller).toStartWith(`${import.meta.path}:`);
+  });
+  test("watchMathRandom counts an unseeded tfjs draw made for the project's code (a real call, deep in tfjs)", async () => {
+    const tf = await import("@tensorflow/tfjs");
+    const watch = watchMathRandom();
+    try {
+      tf.tidy(() => tf.randomNormal([4]).dataSync());
+    } finally {
+      watch.restore();
+    }
+    expect(watch.calls).toBeGreaterThan(0);
+    expect(watch.firstCaller).toContain("node_modules/@tensorflow");
+  });
+  test("watchMathRandom ignores the entropy draws of tfjs's bundled seedrandom when tfjs loads during the watch", () => {
+    // A fresh process, so that tfjs really loads while the watch runs (as when a task imports it lazily).
+    const script = `import { watchMathRandom } from ${JSON.stringify(join(import.meta.dir, "..", "..", "..", "lib", "task", "random-guard.ts"))};
+const seen = [];
+const original = Math.random;
+Math.random = () => (seen.push(1), original());
+const watch = watchMathRandom({ forbid: true });
+await import(${JSON.stringify(Bun.resolveSync("@tensorflow/tfjs", import.meta.dir))});
+watch.restore();
+console.log(JSON.stringify({ calls: watch.calls, seen: seen.length }));`;
+    const file = join(mkdtempSync(join(tmpdir(), "guard-")), "load.ts");
+    writeFileSync(file, script);
+    const out = Bun.spawnSync([process.execPath, file], { cwd: join(import.meta.dir, "..", "..", "..") });
+    expect(out.exitCode).toBe(0);
+    const { calls, seen } = JSON.parse(out.stdout.toString()) as { calls: number; seen: number };
+    expect(seen).toBeGreaterThanOrEqual(4); // tfjs's packages did draw while loading...
+    expect(calls).toBe(0); // ...and none of it was counted
   });
 });
