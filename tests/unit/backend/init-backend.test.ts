@@ -18,7 +18,7 @@ const hasTensorflow = installed("@tensorflow/tfjs-node-gpu") || installed("@tens
 
 function recorder() {
   const lines: string[] = [];
-  return { lines, log: { info: (m: string) => lines.push(`INFO ${m}`), warn: (m: string) => lines.push(`WARN ${m}`) } };
+  return { lines, log: { info: (m: string) => lines.push(`INFO ${m}`), warn: (m: string) => lines.push(`WARN ${m}`), debug: (m: string) => lines.push(`DEBUG ${m}`) } };
 }
 
 describe("initBackend", () => {
@@ -68,13 +68,13 @@ describe("initBackend", () => {
   test.skipIf(hasTensorflow)('initBackend("auto") without tfjs-node picks native when built, else wasm, and logs why', async () => {
     const { lines, log } = recorder();
     const backend = await initBackend("auto", log);
-    const skipTensorflow = expect.stringMatching(/^INFO backend auto: skipping tensorflow: backend tensorflow unavailable/);
+    const skipTensorflow = expect.stringMatching(/^DEBUG backend auto: skipping tensorflow: backend tensorflow unavailable/);
     if (nativeBuilt()) {
       expect(backend.name).toBe("native");
       expect(lines).toEqual([skipTensorflow, "INFO backend: native (auto: best available)"]);
     } else {
       expect(backend.name).toBe("wasm");
-      expect(lines).toEqual([skipTensorflow, expect.stringMatching(/^INFO backend auto: skipping native: .*not built/), "INFO backend: wasm (auto: tensorflow and native unavailable)"]);
+      expect(lines).toEqual([skipTensorflow, expect.stringMatching(/^DEBUG backend auto: skipping native: .*not built/), "INFO backend: wasm (auto: tensorflow and native unavailable)"]);
     }
     await initBackend("wasm");
   });
