@@ -2,78 +2,164 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { sha256 } from "../lib/artifacts/index.ts";
+import { availableBackends, referenceKey, type AvailableBackend } from "../lib/backend/index.ts";
 import { TaskError, usageError } from "../lib/errors/index.ts";
 import { buildGraph, readExperiment } from "../lib/pipeline/index.ts";
-import { compareSeed, DEFAULT_TOLERANCE, environmentDiff, fingerprintRun, markdownSummary, referenceSchema, type Reference, type SeedFingerprint } from "../lib/repro/index.ts";
-import { defineTask } from "../lib/task/index.ts";
+import { gitState } from "../lib/provenance/index.ts";
+import {
+  compareSeed,
+  DEFAULT_TOLERANCE,
+  describeChanges,
+  environmentDiff,
+  fingerprintRun,
+  jsonChanges,
+  markdownSummary,
+  referenceSchema,
+  type BackendCheck,
+  type Reference,
+  type SeedFingerprint,
+} from "../lib/repro/index.ts";
+import { defineTask, type TaskContext } from "../lib/task/index.ts";
+
+const BACKENDS = ["wasm", "native", "tensorflow", "cpu"] as const;
+
+const params = z.object({
+  experiment: z.string().default("experiments/nightly.json").describe("the reference experiment file"),
+  references: z.string().default("references").describe("folder of stored references (<backend key>/<experiment>.json, e.g. native-avx512/nightly.json)"),
+  backend: z.array(z.enum(BACKENDS)).default([]).describe("backends to check (default: every one available on this machine: wasm, native when built, tensorflow when installed)"),
+  outdir: z.string().default("outputs/repro").describe("where the fresh runs and the reports go (latest in repro_report.{json,md}, each night's under history/<date>/)"),
+  updateReference: z.boolean().default(false).describe("re-baseline: store this run as the new reference (needs --reason and a clean git tree)"),
+  reason: z.string().optional().describe("why the reference is being updated (recorded in it)"),
+  jobs: z.number().int().positive().default(1).describe("pipeline nodes run at the same time"),
+});
+type Params = z.infer<typeof params>;
+
+/** The backends to check: the ones asked for (each must be able to start here), else all available. */
+function targets(asked: Params["backend"]): AvailableBackend[] {
+  const available = availableBackends();
+  if (!asked.length) return available;
+  return asked.map((name) => {
+    if (name !== "cpu" && !available.some((b) => b.name === name)) {
+      throw usageError("backend_unavailable", `--backend ${name}: not available on this machine (available: ${available.map((b) => b.name).join(", ")})`);
+    }
+    return { name, key: referenceKey(name) };
+  });
+}
+
+/** References are made only from a committed tree, so that the commit they name is the code that made them. */
+function requireCleanTree(): void {
+  const { git_commit, git_dirty } = gitState(process.cwd());
+  if (git_commit === null) throw usageError("dirty_tree", `--update-reference: ${process.cwd()} is not a git checkout; references are made only from a clean, committed tree`);
+  if (git_dirty !== false) throw usageError("dirty_tree", `--update-reference: the tree at ${process.cwd()} has uncommitted changes (git status); references are made only from a clean tree: commit or stash first`);
+}
+
+/** Runs the experiment from scratch on one backend and reduces each seed's run to its fingerprint. */
+async function runOn(target: AvailableBackend, p: Params, ctx: TaskContext) {
+  const work = join(p.outdir, "work", target.key);
+  // A nightly check must recompute everything: no cache from an earlier night.
+  rmSync(work, { recursive: true, force: true });
+  ctx.log.info(`repro: running ${p.experiment} from scratch on ${target.key} in ${work}`);
+  const set = [`outdir=${JSON.stringify(work)}`, "report=null", `train.backend=${JSON.stringify(target.name)}`];
+  await ctx.runTask("pipeline", { experiment: p.experiment, set, jobs: p.jobs });
+  const runDirs = buildGraph(readExperiment(p.experiment, set))
+    .filter((n) => n.task === "train")
+    .map((n) => n.params.runDir as string);
+  const runs = runDirs.map((d) => fingerprintRun(d));
+  return {
+    seeds: Object.fromEntries(runs.map((r) => [String(r.seed), r.fingerprint])) as Record<string, SeedFingerprint>,
+    environment: runs[0]?.environment ?? {},
+    backend: runs[0]?.backend ?? target.name,
+  };
+}
 
 export default defineTask({
   name: "repro",
-  description: "Nightly reproducibility check: re-run a reference experiment from scratch and compare it with its stored fingerprints",
-  params: z.object({
-    experiment: z.string().default("experiments/nightly.json").describe("the reference experiment file"),
-    references: z.string().default("references").describe("folder of stored references (<backend>/<experiment>.json)"),
-    outdir: z.string().default("outputs/repro").describe("where the fresh run, repro_report.json and repro_report.md go (the run is redone from scratch)"),
-    updateReference: z.boolean().default(false).describe("re-baseline: store this run as the new reference (needs --reason)"),
-    reason: z.string().optional().describe("why the reference is being updated (recorded in it)"),
-    jobs: z.number().int().positive().default(1).describe("pipeline nodes run at the same time"),
-  }),
-  examples: ["bun run task repro", 'bun run task repro --update-reference --reason "tfjs 4.22 → 4.23"'],
-  async run(params, ctx) {
-    if (params.updateReference && !params.reason?.trim()) throw usageError("missing_reason", "--update-reference needs --reason \"why the reference changes\"");
-    const experimentText = readFileSync(params.experiment, "utf8");
-    const work = join(params.outdir, "work");
-    // A nightly check must recompute everything: no cache from an earlier night.
-    rmSync(work, { recursive: true, force: true });
-    ctx.log.info(`repro: running ${params.experiment} from scratch in ${work}`);
-    const outdir = `outdir=${JSON.stringify(work)}`;
-    await ctx.runTask("pipeline", { experiment: params.experiment, set: [outdir, "report=null"], jobs: params.jobs });
-    const experiment = readExperiment(params.experiment, [outdir]);
-    const runDirs = buildGraph(experiment)
-      .filter((n) => n.task === "train")
-      .map((n) => n.params.runDir as string);
-    const runs = runDirs.map((d) => fingerprintRun(d));
-    const backend = runs[0]?.backend ?? "unknown";
-    const now: Record<string, SeedFingerprint> = Object.fromEntries(runs.map((r) => [String(r.seed), r.fingerprint]));
-    const environment = runs[0]?.environment ?? {};
-    const refPath = join(params.references, backend, `${basename(params.experiment, ".json")}.json`);
+  description: "Nightly reproducibility check: re-run a reference experiment from scratch on every available backend and compare it with its stored fingerprints",
+  params,
+  examples: ["bun run task repro", "bun run task repro --backend native", 'bun run task repro --update-reference --reason "tfjs 4.22 → 4.23"'],
+  async run(p, ctx) {
+    if (p.updateReference && !p.reason?.trim()) throw usageError("missing_reason", '--update-reference needs --reason "why the reference changes"');
+    const experimentText = readFileSync(p.experiment, "utf8");
+    const experimentJson: unknown = JSON.parse(experimentText);
+    const checks = targets(p.backend).map((t) => ({ ...t, refPath: join(p.references, t.key, `${basename(p.experiment, ".json")}.json`) }));
+    // Refuse before any training: a missing reference, or a dirty tree for a new one.
+    if (p.updateReference) requireCleanTree();
+    else {
+      const missing = checks.filter((c) => !existsSync(c.refPath));
+      if (missing.length) {
+        throw usageError(
+          "no_reference",
+          `no reference for ${missing.map((c) => `${c.key} (${c.refPath})`).join(", ")}: make one from a clean tree with --update-reference --reason "first baseline"${missing.length < checks.length ? `, or check only the others with ${checks.filter((c) => !missing.includes(c)).map((c) => `--backend ${c.name}`).join(" ")}` : ""}`,
+        );
+      }
+    }
 
-    if (params.updateReference) {
-      const previous = existsSync(refPath) ? ctx.artifacts.readJson(refPath, referenceSchema, "reference") : undefined;
-      const reference: Reference = {
-        experiment: params.experiment,
-        experiment_sha256: sha256(experimentText),
-        backend,
-        updated_at: ctx.clock.now().toISOString(),
-        reason: params.reason as string,
-        environment,
-        tolerance: previous?.tolerance ?? DEFAULT_TOLERANCE,
-        seeds: now,
-      };
-      ctx.artifacts.writeFile(refPath, `${JSON.stringify(reference, null, 2)}\n`);
-      ctx.log.info(`reference updated: ${refPath} (${params.reason})`);
+    const results: BackendCheck[] = [];
+    for (const check of checks) {
+      const now = await runOn(check, p, ctx);
+      if (p.updateReference) {
+        const previous = existsSync(check.refPath) ? ctx.artifacts.readJson(check.refPath, referenceSchema, "reference") : undefined;
+        const reference: Reference = {
+          experiment: p.experiment,
+          experiment_sha256: sha256(experimentText),
+          experiment_json: experimentJson,
+          backend: now.backend,
+          reference_key: check.key,
+          updated_at: ctx.clock.now().toISOString(),
+          reason: p.reason as string,
+          environment: now.environment,
+          tolerance: previous?.tolerance ?? DEFAULT_TOLERANCE,
+          seeds: now.seeds,
+        };
+        ctx.artifacts.writeFile(check.refPath, `${JSON.stringify(reference, null, 2)}\n`);
+        ctx.log.info(`reference updated: ${check.refPath} (${p.reason})`);
+      }
+      const reference = ctx.artifacts.readJson(check.refPath, referenceSchema, "reference");
+      const seeds = [...new Set([...Object.keys(reference.seeds), ...Object.keys(now.seeds)])].sort();
+      const verdicts = seeds.map((s) => compareSeed(s, reference.seeds[s], now.seeds[s], reference.tolerance));
+      const changes =
+        reference.experiment_json === undefined
+          ? reference.experiment_sha256 === sha256(experimentText)
+            ? null
+            : "(the reference predates field-level records; its SHA-256 differs)"
+          : describeChanges(jsonChanges(reference.experiment_json, experimentJson)) || null;
+      results.push({
+        key: check.key,
+        reference: check.refPath,
+        passed: verdicts.every((v) => v.verdict === "identical" || v.verdict === "within tolerance"),
+        verdicts,
+        environment: environmentDiff(reference.environment, now.environment),
+        experimentChanges: changes,
+      });
     }
-    if (!existsSync(refPath)) {
-      throw new TaskError("no_reference", `no reference for backend ${backend}: ${refPath} (make one with --update-reference --reason "first baseline")`, { exitCode: 2 });
+
+    const passed = results.every((r) => r.passed);
+    const report = {
+      experiment: p.experiment,
+      passed,
+      checks: results.map((r) => ({ backend_key: r.key, reference: r.reference, passed: r.passed, experiment_changes: r.experimentChanges, verdicts: r.verdicts, environment_differences: r.environment })),
+    };
+    const md = markdownSummary({ experiment: p.experiment, passed, checks: results });
+    // The latest report, and a dated copy so that each night's report is kept.
+    const dated = join(p.outdir, "history", ctx.clock.now().toISOString().slice(0, 19).replace(/:/g, "-"));
+    for (const dir of [p.outdir, dated]) {
+      ctx.artifacts.writeJson(join(dir, "repro_report.json"), report, [p.experiment, ...results.map((r) => r.reference)]);
+      ctx.artifacts.writeFile(join(dir, "repro_report.md"), md);
     }
-    const reference = ctx.artifacts.readJson(refPath, referenceSchema, "reference");
-    const seeds = [...new Set([...Object.keys(reference.seeds), ...Object.keys(now)])].sort();
-    const verdicts = seeds.map((s) => compareSeed(s, reference.seeds[s], now[s], reference.tolerance));
-    const envDiff = environmentDiff(reference.environment, environment);
-    const experimentChanged = reference.experiment_sha256 !== sha256(experimentText);
-    const passed = verdicts.every((v) => v.verdict === "identical" || v.verdict === "within tolerance");
-    const report = { experiment: params.experiment, experiment_changed_since_reference: experimentChanged, reference: refPath, backend, passed, verdicts, environment_differences: envDiff };
-    ctx.artifacts.writeJson(join(params.outdir, "repro_report.json"), report, [params.experiment, refPath]);
-    const md = markdownSummary({ experiment: params.experiment, backend, passed, verdicts, environment: envDiff, reference: refPath });
-    ctx.artifacts.writeFile(join(params.outdir, "repro_report.md"), md);
-    for (const v of verdicts) {
-      const m = v.first_divergent_metric;
-      const line = `seed ${v.seed}: ${v.verdict}${m ? ` — first divergence ${m.name}${v.first_divergent_epoch ? ` at epoch ${v.first_divergent_epoch}` : ""}: ${m.reference} → ${m.current}` : ""}`;
-      (v.verdict === "identical" || v.verdict === "within tolerance" ? ctx.log.info : ctx.log.error)(line);
+    for (const r of results) {
+      for (const v of r.verdicts) {
+        const m = v.first_divergent_metric;
+        const line = `${r.key} seed ${v.seed}: ${v.verdict}${m ? ` — first divergence ${m.name}${v.first_divergent_epoch ? ` at epoch ${v.first_divergent_epoch}` : ""}: ${m.reference} → ${m.current}` : ""}`;
+        (v.verdict === "identical" || v.verdict === "within tolerance" ? ctx.log.info : ctx.log.error)(line);
+      }
+      if (r.experimentChanges) ctx.log.warn(`${r.key}: ${p.experiment} changed since the reference was made: ${r.experimentChanges}`);
+      for (const d of r.environment) ctx.log.warn(`${r.key}: environment differs: ${d.key}: ${JSON.stringify(d.reference)} → ${JSON.stringify(d.current)}`);
     }
-    if (experimentChanged) ctx.log.warn(`${params.experiment} changed since the reference was made`);
-    for (const d of envDiff) ctx.log.warn(`environment differs: ${d.key}: ${JSON.stringify(d.reference)} → ${JSON.stringify(d.current)}`);
-    if (!passed) throw new TaskError("drift", `reproducibility check failed: ${verdicts.filter((v) => v.verdict === "drift" || v.verdict === "missing").map((v) => `seed ${v.seed} ${v.verdict}`).join(", ")} (see ${join(params.outdir, "repro_report.md")})`);
-    return { path: join(params.outdir, "repro_report.json"), passed };
+    if (!passed) {
+      const failed = results.flatMap((r) => r.verdicts.filter((v) => v.verdict === "drift" || v.verdict === "missing").map((v) => `${r.key} seed ${v.seed} ${v.verdict}`));
+      const changed = results.find((r) => r.experimentChanges)?.experimentChanges;
+      throw new TaskError("drift", `reproducibility check failed: ${failed.join(", ")}${changed ? ` (the experiment changed: ${changed})` : ""} (see ${join(p.outdir, "repro_report.md")})`);
+    }
+    return { path: join(p.outdir, "repro_report.json"), passed };
   },
 });

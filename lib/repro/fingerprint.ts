@@ -18,11 +18,15 @@ export const seedFingerprintSchema = z.object({
 });
 export type SeedFingerprint = z.infer<typeof seedFingerprintSchema>;
 
-/** `references/<backend>/nightly.json`. */
+/** `references/<key>/<experiment>.json`, one per backend and instruction set (`wasm`, `native-avx512`, …). */
 export const referenceSchema = z.object({
   experiment: z.string(),
   experiment_sha256: z.string(),
+  /** The experiment file's content when the reference was made, to name the fields changed since. */
+  experiment_json: z.unknown().optional(),
   backend: z.string(),
+  /** The backend's reference key (`native-avx512`); absent in references made before keys existed (= backend). */
+  reference_key: z.string().optional(),
   updated_at: z.string(),
   /** Why the reference was (re)made: `--reason`. */
   reason: z.string(),

@@ -28,6 +28,7 @@ const CHECKS: Record<string, { present: () => boolean; install: string }> = {
   pdflatex: { present: () => has("pdflatex") && has("kpsewhich") && Bun.spawnSync(["kpsewhich", "booktabs.sty"]).exitCode === 0, install: "apt-get install texlive-latex-base texlive-latex-recommended lmodern" },
   "poppler-utils": { present: () => has("pdftoppm") && has("pdffonts") && has("pdfinfo"), install: "apt-get install poppler-utils" },
   chromium: { present: () => has("chromium"), install: "apt-get install chromium" },
+  "systemd-analyze": { present: () => has("systemd-analyze"), install: "apt-get install systemd" },
   "mount namespaces": { present: () => has("unshare") && Bun.spawnSync(["unshare", "-rm", "true"]).exitCode === 0, install: "run as root or allow unprivileged user namespaces" },
 };
 export type Requirement = keyof typeof CHECKS;
