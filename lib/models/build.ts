@@ -1,12 +1,18 @@
 import type * as tfType from "@tensorflow/tfjs";
 import { usageError } from "../errors/index.ts";
 import { efficientNetB0, type Backbone } from "./efficientnet.ts";
+import { efficientNetB0Torchvision } from "./efficientnet-torchvision.ts";
 import { initialisers } from "./init.ts";
 import { SeededDropout } from "./seeded-dropout.ts";
 import { smallCnn } from "./small-cnn.ts";
 
-/** The architectures buildModel knows (`--arch`). */
-export type Arch = "efficientnet-b0" | "small-cnn";
+/**
+ * The architectures buildModel knows (`--arch`): EfficientNet-B0 with Keras's layout (loads
+ * Keras weights converted to tfjs), EfficientNet-B0 computing torchvision's function (loads
+ * torchvision's .pth / .safetensors), or the small CNN for quick runs.
+ */
+export const ARCHS = ["efficientnet-b0", "efficientnet-b0-torchvision", "small-cnn"] as const;
+export type Arch = (typeof ARCHS)[number];
 
 /** What to build. */
 export interface ModelSpec {
@@ -21,6 +27,8 @@ export interface ModelSpec {
   embeddingDim?: number;
   /** Dropout rate before the classifier; 0.2 as in the reference. */
   dropout?: number;
+  /** efficientnet-b0-torchvision: torchvision's stochastic_depth_prob, 0.2 (its default) unless given. */
+  stochasticDepth?: number;
   /** The run's root seed: initialisers and dropout masks derive their seeds from it. */
   seed: number;
 }
@@ -51,13 +59,18 @@ export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
   const numClasses = spec.numClasses ?? 4;
   const embeddingDim = spec.embeddingDim ?? 0;
   const dropout = spec.dropout ?? 0.2;
-  const minSize = spec.arch === "efficientnet-b0" ? 32 : 4;
+  const stochasticDepth = spec.stochasticDepth ?? 0.2;
+  const minSize = spec.arch === "small-cnn" ? 4 : 32;
   if (!Number.isInteger(spec.imgSize) || spec.imgSize < minSize) {
     throw usageError("invalid_model", `invalid --img-size: ${spec.imgSize} (expected an integer ≥ ${minSize} for ${spec.arch})`);
   }
   if (!Number.isInteger(embeddingDim) || embeddingDim < 0) throw usageError("invalid_model", `invalid embedding dimension: ${embeddingDim} (expected an integer ≥ 0)`);
   if (!(dropout >= 0 && dropout < 1)) throw usageError("invalid_model", `invalid dropout: ${dropout} (expected 0 ≤ x < 1)`);
+  if (!(stochasticDepth >= 0 && stochasticDepth < 1)) throw usageError("invalid_model", `invalid stochastic depth: ${stochasticDepth} (expected 0 ≤ x < 1)`);
   if (!Number.isInteger(inChannels) || inChannels < 1) throw usageError("invalid_model", `invalid input channels: ${inChannels}`);
+  if (spec.arch === "efficientnet-b0-torchvision" && inChannels !== 1 && inChannels !== 3) {
+    throw usageError("invalid_model", `invalid input channels: ${inChannels} (efficientnet-b0-torchvision takes 1 or 3)`);
+  }
   if (!Number.isInteger(numClasses) || numClasses < 2) throw usageError("invalid_model", `invalid number of classes: ${numClasses}`);
 
   const init = initialisers(spec.seed);
@@ -67,11 +80,14 @@ export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
     case "efficientnet-b0":
       backbone = efficientNetB0(image, init);
       break;
+    case "efficientnet-b0-torchvision":
+      backbone = efficientNetB0Torchvision(image, init, { stochasticDepth, rootSeed: spec.seed });
+      break;
     case "small-cnn":
       backbone = smallCnn(image, init);
       break;
     default:
-      throw usageError("invalid_model", `unknown --arch: ${String(spec.arch)} (expected efficientnet-b0 or small-cnn)`);
+      throw usageError("invalid_model", `unknown --arch: ${String(spec.arch)} (expected ${ARCHS.join(", ")})`);
   }
   const headLayers = ["avg_pool"];
   let x = tf.layers.globalAveragePooling2d({ name: "avg_pool" }).apply(backbone.features) as tfType.SymbolicTensor;

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batchNorm, type Initialisers } from "./init.ts";
 
 /** One stage of EfficientNet-B0 (Tan & Le 2019, table 1; torchvision's efficientnet_b0). */
-interface Stage {
+export interface Stage {
   expand: number;
   kernel: number;
   stride: number;
@@ -10,10 +10,10 @@ interface Stage {
   repeats: number;
 }
 
-const STEM_CHANNELS = 32;
-const TOP_CHANNELS = 1280;
+export const STEM_CHANNELS = 32;
+export const TOP_CHANNELS = 1280;
 const SE_RATIO = 0.25;
-const B0_STAGES: readonly Stage[] = [
+export const B0_STAGES: readonly Stage[] = [
   { expand: 1, kernel: 3, stride: 1, channels: 16, repeats: 1 },
   { expand: 6, kernel: 3, stride: 2, channels: 24, repeats: 2 },
   { expand: 6, kernel: 5, stride: 2, channels: 40, repeats: 2 },

@@ -1,7 +1,12 @@
-export { buildModel } from "./build.ts";
+export { ARCHS, buildModel } from "./build.ts";
 export type { Arch, BuiltModel, ModelSpec } from "./build.ts";
 export { gradcam } from "./gradcam.ts";
 export { loadModelFrom, saveModelTo, weightsSha256 } from "./io.ts";
 export { loadPretrained } from "./pretrained.ts";
 export type { PretrainedReport } from "./pretrained.ts";
+export { loadTorchvisionWeights, torchvisionParam } from "./pretrained-torchvision.ts";
+export type { TorchvisionParam } from "./pretrained-torchvision.ts";
 export { SeededDropout, setDropoutStep } from "./seeded-dropout.ts";
+export { IMAGENET_MEAN, IMAGENET_STD, ImageNetInput, StochasticDepth, TorchBatchNorm } from "./torch-layers.ts";
+export { ALLOWED_GLOBALS, readPth, readSafetensors, readStateDict } from "./torch-file/index.ts";
+export type { LoadedTensor, StateDict, TorchDtype, WeightsFileFormat } from "./torch-file/index.ts";

@@ -6,6 +6,8 @@ import { readJson, sha256, writeFileAtomic } from "../artifacts/index.ts";
 import { TaskError } from "../errors/index.ts";
 // Registers SeededDropout with tf.serialization, so saved models load.
 import "./seeded-dropout.ts";
+// Registers the torchvision variant's layers (ImageNetInput, TorchBatchNorm, StochasticDepth) likewise.
+import "./torch-layers.ts";
 
 const WEIGHTS_FILE = "weights.bin";
 

@@ -1,8 +1,14 @@
+import { existsSync, statSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
+import { usageError } from "../errors/index.ts";
 import { readModelArtifacts } from "./io.ts";
+import { isTorchvisionModel, loadTorchvisionWeights } from "./pretrained-torchvision.ts";
+import { readStateDict } from "./torch-file/index.ts";
 
 /** What loadPretrained did, by layer name. */
 export interface PretrainedReport {
+  /** What was read: a tfjs layers-model directory, a torch.save archive or a .safetensors file. */
+  format: "tfjs" | "pth" | "safetensors";
   /** Layers whose weights were all found with the right shapes (or adapted) and loaded. */
   matched: string[];
   /** Layers with weights of which at least one is not in the file (left as initialised). */
@@ -11,6 +17,36 @@ export interface PretrainedReport {
   shapeMismatch: { layer: string; expected: number[]; got: number[] }[];
   /** Layers loaded after summing a 3-channel kernel over its input channels (also in matched). */
   adapted: string[];
+  /** Torch files: state-dict keys not loaded (ImageNet's 1000-class classifier), num_batches_tracked aside. */
+  unused?: string[];
+}
+
+/**
+ * Loads pretrained weights into `model` from `path` (never from the network):
+ * - a torchvision checkpoint file, `torch.save` (.pth) or `.safetensors`, into
+ *   efficientnet-b0-torchvision (loadTorchvisionWeights; the file's content, not its name,
+ *   says which format). The .pth pickle is interpreted, never executed.
+ * - a tfjs layers-model directory into the Keras-layout models (loadKerasDirectory).
+ * A file for a Keras-layout model, or a directory for the torchvision variant, is a usage error
+ * naming the --arch it needs.
+ */
+export async function loadPretrained(model: tf.LayersModel, path: string): Promise<PretrainedReport> {
+  if (!existsSync(path)) throw usageError("pretrained_missing", `--pretrained ${path}: no such file or directory`);
+  const torchvision = isTorchvisionModel(model);
+  if (statSync(path).isDirectory()) {
+    if (torchvision) {
+      throw usageError("pretrained_arch", `--pretrained ${path} is a tfjs/Keras weights directory; efficientnet-b0-torchvision loads a torchvision checkpoint file (.pth or .safetensors): use --arch efficientnet-b0 for Keras weights`);
+    }
+    return loadKerasDirectory(model, path);
+  }
+  const { format, tensors } = readStateDict(path);
+  if (!torchvision) {
+    throw usageError(
+      "pretrained_arch",
+      `--pretrained ${path} holds PyTorch weights (${format}); they load into --arch efficientnet-b0-torchvision, which computes torchvision's EfficientNet-B0 (this model, ${model.name}, pads and normalises differently)`,
+    );
+  }
+  return loadTorchvisionWeights(model, tensors, path, format);
 }
 
 /**
@@ -22,11 +58,11 @@ export interface PretrainedReport {
  * a kernel [kh, kw, 1, co] accepts [kh, kw, 3, co] summed over its input channels: for a grey
  * image that is exactly the RGB network fed the image in all three channels.
  */
-export async function loadPretrained(model: tf.LayersModel, dir: string): Promise<PretrainedReport> {
+async function loadKerasDirectory(model: tf.LayersModel, dir: string): Promise<PretrainedReport> {
   const artifacts = readModelArtifacts(dir);
   const source = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const names = Object.keys(source);
-  const report: PretrainedReport = { matched: [], missing: [], shapeMismatch: [], adapted: [] };
+  const report: PretrainedReport = { format: "tfjs", matched: [], missing: [], shapeMismatch: [], adapted: [] };
   try {
     for (const layer of model.layers) {
       if (layer.weights.length === 0) continue;

@@ -46,9 +46,12 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const input = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (kwargs.training !== true || this.rate === 0) return input;
-    const seed = this.seedForStep(this.step);
-    this.step++;
-    return tf.dropout(input, this.rate, undefined, seed);
+    return tf.dropout(input, this.rate, undefined, this.nextSeed());
+  }
+
+  /** The seed of this training call's mask; advances the step. */
+  protected nextSeed(): number {
+    return this.seedForStep(this.step++);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

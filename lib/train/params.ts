@@ -14,9 +14,10 @@ export const trainParams = z.object({
   outdir: z.string().default("outputs/mammo_efficientnetb0_density").describe("a new results* run directory is made under it"),
   runDir: z.string().optional().describe("explicit run directory (instead of a new results* under --outdir)"),
   resume: z.boolean().default(false).describe("continue the run in --run-dir (or the newest results* under --outdir) from its checkpoint"),
-  arch: z.enum(["efficientnet-b0", "small-cnn"]).default("efficientnet-b0").describe("network"),
+  arch: z.enum(["efficientnet-b0", "efficientnet-b0-torchvision", "small-cnn"]).default("efficientnet-b0")
+    .describe("network; efficientnet-b0-torchvision computes torchvision's EfficientNet-B0 (grey input repeated to RGB, ImageNet-normalised) and loads its .pth/.safetensors"),
   backend: z.enum(["auto", "tensorflow", "wasm", "cpu", "native"]).default("auto").describe("tfjs backend (the one in use is recorded)"),
-  pretrained: z.string().optional().describe("directory of pretrained backbone weights to start from"),
+  pretrained: z.string().optional().describe("weights to start from: a torchvision EfficientNet-B0 checkpoint (.pth from torch.save, or .safetensors; with --arch efficientnet-b0-torchvision) or a tfjs/Keras model directory"),
   epochs: z.number().int().positive().default(100).describe("number of epochs (may be raised on --resume)"),
   batchSize: z.number().int().positive().default(16).describe("images per step"),
   imgSize: z.number().int().min(8).default(512).describe("side of the square network input, pixels"),

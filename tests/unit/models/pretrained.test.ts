@@ -18,7 +18,7 @@ test("loadPretrained loads every layer by name from a saved model of the same ar
   await saveModelTo(source, join(dir, "same"));
   const target = buildModel(tf, { arch: "small-cnn", imgSize: 16, seed: 2 }).model;
   const report = await loadPretrained(target, join(dir, "same"));
-  expect(report).toEqual({ matched: WEIGHTED, missing: [], shapeMismatch: [], adapted: [] });
+  expect(report).toEqual({ format: "tfjs", matched: WEIGHTED, missing: [], shapeMismatch: [], adapted: [] });
   expect(weightsSha256(target)).toBe(weightsSha256(source));
   source.dispose();
   target.dispose();
