@@ -56,10 +56,12 @@ export function loadTorchvisionWeights(model: tf.LayersModel, tensors: StateDict
   const report: PretrainedReport = { format, matched: [], missing: [], shapeMismatch: [], adapted: [], unused: [] };
   const used = new Set<string>();
   const problems: string[] = [];
+  // Everything is checked before any layer is written: an error leaves the model as it was.
+  const planned: { layer: tf.layers.Layer; values: { values: Float32Array; shape: number[] }[] }[] = [];
   for (const layer of model.layers) {
     if (layer.weights.length === 0) continue;
     const isHead = layer.name === HEAD_LAYER;
-    const values: tf.Tensor[] = [];
+    const values: { values: Float32Array; shape: number[] }[] = [];
     let missing = false;
     let mismatch = false;
     for (const weight of layer.weights) {
@@ -80,17 +82,15 @@ export function loadTorchvisionWeights(model: tf.LayersModel, tensors: StateDict
         continue;
       }
       const converted = param.perm ? permuteAxes(found.values, found.shape, param.perm) : { values: found.values, shape: found.shape };
-      values.push(tf.tensor(converted.values, converted.shape, "float32"));
+      values.push(converted);
       used.add(param.key);
     }
     if (missing || mismatch) {
       if (isHead && missing && !mismatch) report.missing.push(layer.name);
-      tf.dispose(values);
+      for (const weight of layer.weights) used.delete(torchvisionParam(weight.originalName, weight.shape.length)?.key ?? "");
       continue;
     }
-    layer.setWeights(values);
-    tf.dispose(values);
-    report.matched.push(layer.name);
+    planned.push({ layer, values });
   }
   const ignored = (key: string) => key.endsWith(".num_batches_tracked");
   const unplaced = [...tensors.keys()].filter((k) => !used.has(k) && !ignored(k) && !k.startsWith(`${HEAD_MODULE.split(".")[0]}.`));
@@ -100,6 +100,12 @@ export function loadTorchvisionWeights(model: tf.LayersModel, tensors: StateDict
       "pretrained_mismatch",
       `--pretrained ${file}: not torchvision's EfficientNet-B0 (${problems.length} problem${problems.length > 1 ? "s" : ""}): ${problems.slice(0, 4).join("; ")}${problems.length > 4 ? "; …" : ""}`,
     );
+  }
+  for (const { layer, values } of planned) {
+    const tensorsOf = values.map((v) => tf.tensor(v.values, v.shape, "float32"));
+    layer.setWeights(tensorsOf);
+    tf.dispose(tensorsOf);
+    report.matched.push(layer.name);
   }
   report.unused = [...tensors.keys()].filter((k) => !used.has(k) && !ignored(k));
   return report;

@@ -9,7 +9,7 @@ Run with Debian's python (apt: python3-torch python3-torchvision). Commands:
       OUT/model.pth (torch.save of the state dict), OUT/model.safetensors (written here from the
       format's definition), OUT/inputs.f32 (BATCH grey images in [0, 1], [B, S, S] float32 LE),
       OUT/logits.f32 (eval-mode logits [B, CLASSES] of the images repeated to 3 channels and
-      ImageNet-normalised) and OUT/meta.json.
+      ImageNet-normalised), OUT/pooled.f32 (the pooled 1280-d features [B, 1280]) and OUT/meta.json.
 
   step OUT
       One training-mode forward/backward of OUT/model.pth on OUT/inputs.f32 with the labels and
@@ -18,9 +18,13 @@ Run with Debian's python (apt: python3-torch python3-torchvision). Commands:
       parameter's gradient, torch layout) and OUT/after.safetensors (the state dict after the
       step's batch-norm updates).
 
-  hostile OUT MARKER
-      OUT/hostile.pth: torch.save of a dict whose value pickles as posix.system("touch MARKER"),
-      i.e. what loading it with torch.load(weights_only=False) would run.
+  hostile OUT MARKER KIND
+      OUT/hostile-KIND.pth: torch.save of a state-dict-like dict whose value pickles as
+      posix.system("touch MARKER") (KIND system) or builtins.eval of the same (KIND eval): what
+      torch.load(weights_only=False) would run.
+
+  load FILE
+      torch.load(FILE) as a user of PyTorch 1.13 would (weights_only=False): runs its payload.
 """
 import json
 import os
@@ -81,7 +85,9 @@ def make(out, seed, size, batch, classes):
     grey.numpy().astype("<f4").tofile(os.path.join(out, "inputs.f32"))
     with torch.no_grad():
         logits = model(network_input(grey))
+        pooled = torch.flatten(model.avgpool(model.features(network_input(grey))), 1)
     logits.numpy().astype("<f4").tofile(os.path.join(out, "logits.f32"))
+    pooled.numpy().astype("<f4").tofile(os.path.join(out, "pooled.f32"))
     meta = {"seed": seed, "size": size, "batch": batch, "classes": classes, "torch": torch.__version__, "torchvision": torchvision.__version__}
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump(meta, f)
@@ -113,7 +119,7 @@ def step(out):
         json.dump({"loss": loss.item()}, f)
 
 
-class Payload:
+class SystemPayload:
     def __init__(self, marker):
         self.marker = marker
 
@@ -121,8 +127,14 @@ class Payload:
         return (os.system, ("touch " + self.marker,))
 
 
-def hostile(out, marker):
-    torch.save({"features.0.0.weight": Payload(marker)}, os.path.join(out, "hostile.pth"))
+class EvalPayload(SystemPayload):
+    def __reduce__(self):
+        return (eval, ("__import__('os').system('touch %s')" % self.marker,))
+
+
+def hostile(out, marker, kind):
+    payload = SystemPayload(marker) if kind == "system" else EvalPayload(marker)
+    torch.save({"features.0.0.weight": payload}, os.path.join(out, "hostile-%s.pth" % kind))
 
 
 if __name__ == "__main__":
@@ -132,6 +144,8 @@ if __name__ == "__main__":
     elif command == "step":
         step(args[0])
     elif command == "hostile":
-        hostile(args[0], args[1])
+        hostile(args[0], args[1], args[2])
+    elif command == "load":
+        torch.load(args[0])
     else:
         sys.exit(f"unknown command {command}")
