@@ -49,7 +49,8 @@ export interface Backbone {
  * - head conv: 1×1 conv to 1280 + BN + swish.
  * "Same" padding throughout; for stride 2 it pads (k−1)/2 before and the rest after, as Keras's
  * EfficientNet does (torchvision pads symmetrically). BN uses torchvision's eps 1e-5 and momentum
- * 0.1. Not reproduced: torchvision's stochastic depth (blocks randomly skipped while training).
+ * 0.1. Not reproduced: torchvision's stochastic depth (blocks randomly skipped while training);
+ * efficientNetB0Torchvision (efficientnet-torchvision.ts) computes torchvision's function exactly.
  *
  * The last two feature blocks (the reference's `--unfreeze-last-block`): torchvision's
  * efficientnet_b0.features has 9 children, [stem, stage 1, …, stage 7, head conv], so
