@@ -18,18 +18,13 @@ export const ALLOWED_GLOBALS: readonly string[] = [
 ];
 
 /** A storage named by a persistent id: archive member `data/<key>`. */
-interface StorageRef {
-  dtype: TorchDtype;
-  key: string;
-  numel: number;
+class StorageRef {
+  constructor(readonly dtype: TorchDtype, readonly key: string, readonly numel: number) {}
 }
 
 /** A tensor as pickled: a view into a storage. */
-interface TensorRef {
-  storage: StorageRef;
-  offset: number;
-  shape: number[];
-  stride: number[];
+class TensorRef {
+  constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
 }
 
 /** Wrapper keys under which training scripts commonly save the model's state dict in a larger checkpoint. */
@@ -100,11 +95,11 @@ function stateDictHooks(file: string): UnpicklerHooks {
         case "torch._utils._rebuild_tensor_v2": {
           // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
           const [storage, offset, size, stride, , hooks] = a;
-          if (a.length < 6 || !(storage instanceof PyExternal) || !isStorage(storage.value) || typeof offset !== "number" || !isIntTuple(size) || !isIntTuple(stride) || size.items.length !== stride.items.length) {
+          if (a.length < 6 || !(storage instanceof PyExternal) || !(storage.value instanceof StorageRef) || typeof offset !== "number" || !isIntTuple(size) || !isIntTuple(stride) || size.items.length !== stride.items.length) {
             throw bad("_rebuild_tensor_v2 with unexpected arguments", at);
           }
           if (!(hooks instanceof PyDict) || hooks.entries.size > 0) throw bad("a tensor with backward hooks", at);
-          const tensor: TensorRef = { storage: storage.value, offset, shape: size.items as number[], stride: stride.items as number[] };
+          const tensor = new TensorRef(storage.value, offset, size.items as number[], stride.items as number[]);
           if (elementCount(tensor.shape) > 0 && offset + tensor.shape.reduce((s, d, k) => s + (d - 1) * (tensor.stride[k] as number), 0) >= storage.value.numel) {
             throw bad(`a tensor of shape [${tensor.shape.join(", ")}] reaching past its storage of ${storage.value.numel} elements`, at);
           }
@@ -113,7 +108,7 @@ function stateDictHooks(file: string): UnpicklerHooks {
         case "torch._utils._rebuild_parameter": {
           // (data, requires_grad, backward_hooks): the parameter's data is the tensor we want
           const [data] = a;
-          if (!(data instanceof PyExternal) || isStorage(data.value)) throw bad("_rebuild_parameter without a tensor", at);
+          if (!(data instanceof PyExternal) || !(data.value instanceof TensorRef)) throw bad("_rebuild_parameter without a tensor", at);
           return data;
         }
         default:
@@ -128,14 +123,9 @@ function stateDictHooks(file: string): UnpicklerHooks {
         throw bad("a malformed storage persistent id", at);
       }
       if (!/^[A-Za-z0-9_]+$/.test(key)) throw bad(`storage key ${JSON.stringify(key)}`, at);
-      const ref: StorageRef = { dtype: STORAGES[type.name] as TorchDtype, key, numel };
-      return new PyExternal(ref);
+      return new PyExternal(new StorageRef(STORAGES[type.name] as TorchDtype, key, numel));
     },
   };
-}
-
-function isStorage(v: unknown): v is StorageRef {
-  return typeof v === "object" && v !== null && "key" in v && "numel" in v && !("storage" in v);
 }
 
 function isIntTuple(v: PyValue | undefined): v is PyTuple {
@@ -143,7 +133,7 @@ function isIntTuple(v: PyValue | undefined): v is PyTuple {
 }
 
 function isTensorDict(v: PyValue | undefined): v is PyDict {
-  return v instanceof PyDict && v.entries.size > 0 && [...v.entries].every(([k, x]) => typeof k === "string" && x instanceof PyExternal && !isStorage(x.value));
+  return v instanceof PyDict && v.entries.size > 0 && [...v.entries].every(([k, x]) => typeof k === "string" && x instanceof PyExternal && x.value instanceof TensorRef);
 }
 
 /** The state dict itself, or the one a checkpoint dict wraps; anything else is an error describing what was found. */
