@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
-import { sha256File } from "../artifacts/index.ts";
+import { join, relative } from "node:path";
+import { hashJson, sha256File } from "../artifacts/index.ts";
 import { checkReadable, loadDataset, loadImages, type Dataset } from "../dataset/index.ts";
 import { usageError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
@@ -26,6 +27,13 @@ export interface TrainingData {
   dataHashes: Record<string, string>;
   /** Loss weight per class (`--class-weights auto`), or null. */
   classWeights: number[] | null;
+}
+
+/** SHA-256 of a file, or of every file under a directory (a Keras weights folder), by path. */
+function hashTree(path: string): Record<string, string> {
+  if (!statSync(path).isDirectory()) return { [path]: sha256File(path) };
+  const files = [...new Bun.Glob("**/*").scanSync({ cwd: path, onlyFiles: true })].sort();
+  return Object.fromEntries(files.map((f) => [join(path, f), sha256File(join(path, f))]));
 }
 
 /** Refuses a missing input path before anything else happens, naming the flag and the path. */
@@ -61,6 +69,11 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
   if (params.split) inputFiles[params.split] = sha256File(params.split);
   const dataHashes: Record<string, string> = { csv: inputFiles[params.csv] as string, data_fingerprint: dataset.fingerprint, split_hash: split.splitHash };
   if (params.split) dataHashes.split_json = inputFiles[params.split] as string;
+  if (params.pretrained) {
+    // The starting weights are an input like the data: two checkpoints at one path must not look alike.
+    for (const [file, sha] of Object.entries(hashTree(params.pretrained))) inputFiles[file] = sha;
+    dataHashes.pretrained = hashJson(Object.entries(hashTree(params.pretrained)).map(([f, h]) => [relative(params.pretrained as string, f), h]));
+  }
 
   let embeddingDim = 0;
   if (params.embeddingsDir) {

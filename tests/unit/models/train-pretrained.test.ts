@@ -50,6 +50,11 @@ test("runTask('train', {arch: 'efficientnet-b0-torchvision', pretrained: <torchv
   const log = readFileSync(join(runDir, "run.log"), "utf8");
   // 130 backbone layers (81 convs, 49 batch norms) load; the 1000-class classifier does not fit the 4-class head.
   expect(log).toContain(`pretrained weights from ${checkpoint}: 130 layers loaded (0 adapted to 1 channel), 0 missing, 2 with another shape`);
+  // The checkpoint is an input of the run: its SHA-256 is recorded like the data's.
+  const summary = JSON.parse(readFileSync(join(runDir, "summary.json"), "utf8")) as { inputs: Record<string, string>; data_hashes: Record<string, string> };
+  const sha = new Bun.CryptoHasher("sha256").update(readFileSync(checkpoint)).digest("hex");
+  expect(summary.inputs[checkpoint]).toBe(sha);
+  expect(summary.data_hashes.pretrained).toMatch(/^[0-9a-f]{64}$/);
 }, 240_000);
 
 test("runTask('train') with a torchvision checkpoint and the Keras-layout arch is a usage error naming the arch", async () => {
