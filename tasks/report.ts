@@ -4,6 +4,7 @@ import { usageError } from "../lib/errors/index.ts";
 import { defineTask, taskNames } from "../lib/task/index.ts";
 import { loadSources, makeReport, writeReport } from "../reports/index.ts";
 import { taskCommand } from "../lib/task/command.ts";
+import { finishedRuns } from "../lib/runs/index.ts";
 
 export default defineTask({
   name: "report",
@@ -28,18 +29,23 @@ export default defineTask({
     if (params.run.length === 0 && !params.aggregate && !params.cv && !params.hpo) {
       throw usageError("nothing_to_report", "nothing to report: give --run, --aggregate, --cv or --hpo");
     }
+    // A failed or unfinished run has no summary to report: skip it with one warning naming it.
+    const runs = finishedRuns(params.run, ctx.log);
+    if (params.run.length > 0 && runs.length === 0 && !params.aggregate && !params.cv && !params.hpo) {
+      throw usageError("no_finished_run", `none of the ${params.run.length} run directories given with --run finished: ${params.run.join(", ")}`);
+    }
     let aggregatePath = params.aggregate ?? null;
-    if (aggregatePath === null && params.run.length > 0) {
+    if (aggregatePath === null && runs.length > 0) {
       if (!taskNames().includes("aggregate")) {
         throw usageError("no_aggregate", "no --aggregate given and there is no aggregate task to compute it: run `bun run task aggregate --run …` first, then pass --aggregate");
       }
       // Beside the assets, so the numbers the tables show are kept with the article.
       const outdir = join(dirname(params.assetsDir), "aggregate");
-      ctx.log.info(`no --aggregate: running the aggregate task on ${params.run.length} run(s) into ${outdir}`);
-      const result = await ctx.runTask("aggregate", { run: params.run, outdir });
+      ctx.log.info(`no --aggregate: running the aggregate task on ${runs.length} run${runs.length === 1 ? "" : "s"} into ${outdir}`);
+      const result = await ctx.runTask("aggregate", { run: runs, outdir });
       aggregatePath = typeof result.path === "string" && result.path.endsWith(".json") ? result.path : join(typeof result.path === "string" ? result.path : outdir, "aggregate.json");
     }
-    const sources = loadSources({ runs: params.run, aggregate: aggregatePath, cv: params.cv ?? null, hpo: params.hpo ?? null }, ctx.log);
+    const sources = loadSources({ runs, aggregate: aggregatePath, cv: params.cv ?? null, hpo: params.hpo ?? null }, ctx.log);
     const report = makeReport(sources, {
       assetsDir: params.assetsDir,
       texFile: params.tex,

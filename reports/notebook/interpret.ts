@@ -119,11 +119,11 @@ export function interpretMetricsTable(aggregate: Aggregate): string {
   if (leaders.length === 0) return "With a single run there is no spread to read from this table.";
   const sentence = (l: { metric: string; runs: string[] }) =>
     l.runs.length === 1 ? `run ${l.runs[0]} has the best ${l.metric}` : `runs ${list(l.runs)} tie for the best ${l.metric}`;
-  const parts = leaders.map(sentence);
+  const caveat = " Seeds are draws of one configuration: this is variability, not a ranking.";
   const solo = new Set(leaders.filter((l) => l.runs.length === 1).map((l) => l.runs[0]));
-  const everywhere = solo.size === 1 && leaders.every((l) => l.runs.length === 1);
-  const text = parts.join("; ");
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.${everywhere ? "" : " No single seed is best in every column; differences between seeds are variability, not a ranking."}`;
+  if (solo.size === 1 && leaders.every((l) => l.runs.length === 1)) return `Run ${[...solo][0]} has the best value in every column (${list(leaders.map((l) => l.metric))}).${caveat}`;
+  const text = leaders.map(sentence).join("; ");
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.${caveat}`;
 }
 
 /** For which metrics the interval of the paired difference excludes 0. */
