@@ -13,6 +13,7 @@ import { renderPage, type Block, type NotebookSection } from "../notebook/page.t
 import { cvFigure, hpoFigures, plural, seedsFigure } from "./cross-run.ts";
 import { runDetails, runFigures, runKey } from "./per-run.ts";
 import type { RunData } from "../inputs/run.ts";
+import { readRunRow, runColumns } from "../../lib/runs/index.ts";
 import { provenanceFacts } from "./provenance.ts";
 import type { ReportFigure, ReportFile, ReportOptions, ReportSources } from "./types.ts";
 
@@ -91,6 +92,28 @@ export function makeReport(sources: ReportSources, options: ReportOptions): Repo
   }
   figures.push(...crossFigures);
 
+  if (sources.runs.length > 0) {
+    // The runs table of `bun run task runs`, sortable by any column.
+    const rows = sources.runs.map((r) => readRunRow(r.dir));
+    const columns = runColumns(rows);
+    sections.push({
+      id: "runs",
+      title: "Runs",
+      blocks: [
+        {
+          kind: "sortable",
+          id: "runs_table",
+          title: `${plural(rows.length, "run")}`,
+          header: columns.map((c) => c.name),
+          rows: rows.map((r) => columns.map((c) => {
+            const v = c.value(r);
+            return typeof v === "boolean" ? String(v) : v;
+          })),
+          note: "As `bun run task runs` shows them: the params that differ between the runs and the best-epoch validation metrics. Click a header to sort.",
+        },
+      ],
+    });
+  }
   const perRun = sources.runs.map((run) => ({ run, figs: runFigures(run, options.gradcamLimit) }));
   for (const { run, figs } of perRun) {
     const shown = [figs.train, figs.confusion, figs.gradcam].filter((f): f is ReportFigure => f !== null);

@@ -67,11 +67,22 @@ describe("report task", () => {
     ]);
   }, RENDER_TIMEOUT);
 
-  test("report.html is self-contained: inline SVG per figure, no script, no external reference", () => {
+  test("report.html has the runs table, sortable, with the one script pinned by its hash in the CSP", () => {
+    const html = readFileSync(join(fx.assetsDir, "report.html"), "utf8");
+    expect(html).toContain('<table class="sortable" id="runs_table"><thead><tr><th title="sort">run</th><th title="sort">seed</th>');
+    expect(html).toContain('<tr><td>results_5</td><td data-v="43">43</td>');
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+    const hash = new Bun.CryptoHasher("sha256").update(script).digest("base64");
+    expect(html).toContain(`script-src 'sha256-${hash}'`);
+    expect(html.match(/<script/g)?.length).toBe(1);
+  });
+
+  test("report.html is self-contained: inline SVG per figure, no script but the hash-pinned sorter, no external reference", () => {
     const html = readFileSync(join(fx.assetsDir, "report.html"), "utf8");
     // The composites (seeds side by side) are files for the article; the page shows each run's figures.
     for (const f of FIGURES.filter((f) => !f.endsWith("_seeds"))) expect(html).toContain(`<figure id="${f}"><svg xmlns="http://www.w3.org/2000/svg"`);
-    expect(html).not.toMatch(/<script/i);
+    expect(html.replace(/<script>[\s\S]*?<\/script>/, "")).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<script[^>]*src=/i);
     expect(html).not.toMatch(/(src|href)="(?!data:)/);
     expect(html).not.toMatch(/url\((?!#)/);
     expect(html).toContain("Content-Security-Policy");
