@@ -37,9 +37,9 @@ try {
   const assetsDir = join(root, "warm", "assets");
   const report = makeReport(sources, { assetsDir, texFile: join(root, "warm", "sections", "density_model.tex"), texRoot: join(root, "warm"), gradcamLimit: 4, reportCommand: "bench" });
   const t2 = performance.now();
-  const written = writeReport(report.files, writeFileAtomic);
+  const written = writeReport(report.files, assetsDir, { write: writeFileAtomic });
   const t3 = performance.now();
-  const again = writeReport(makeReport(sources, { assetsDir, texFile: join(root, "warm", "sections", "density_model.tex"), texRoot: join(root, "warm"), gradcamLimit: 4, reportCommand: "bench" }).files, writeFileAtomic);
+  const again = writeReport(makeReport(sources, { assetsDir, texFile: join(root, "warm", "sections", "density_model.tex"), texRoot: join(root, "warm"), gradcamLimit: 4, reportCommand: "bench" }).files, assetsDir, { write: writeFileAtomic });
   const t4 = performance.now();
 
   const ms = (v: number) => `${v.toFixed(0)} ms`;

@@ -19,7 +19,6 @@ export function runKey(run: Pick<RunData, "seed" | "fold">): string {
 /** The per-run figures that its files allow: training curves, confusion matrix, Grad-CAM collage. */
 export function runFigures(run: RunData, gradcamLimit: number): { train: ReportFigure | null; confusion: ReportFigure | null; gradcam: ReportFigure | null } {
   const label = `seed ${runLabel(run)}`;
-  const title = `Seed ${runLabel(run)}`;
   const key = runKey(run);
   const bestEpoch = run.summary.best_epoch ?? run.valMetrics?.epoch ?? null;
   let train: ReportFigure | null = null;
@@ -27,7 +26,7 @@ export function runFigures(run: RunData, gradcamLimit: number): { train: ReportF
     const name = `density_train_${key}`;
     train = {
       name,
-      svg: trainFigure({ name, title: `${title}: training curves`, history: run.history, bestEpoch, bestMetricName: run.summary.best_metric_name ?? null }),
+      svg: trainFigure({ name, history: run.history, bestEpoch, bestMetricName: run.summary.best_metric_name ?? null }),
       caption: `Training curves of ${label}: training and validation loss (top) and validation metrics (bottom) per epoch${bestEpoch === null ? "" : `; the dashed line marks the best epoch (${bestEpoch})`}.`,
       note: interpretTrain(run.history, bestEpoch, run.summary.best_metric_name ?? null, run.summary.best_metric ?? null),
       source: join(run.dir, "train_history.csv"),
@@ -39,7 +38,7 @@ export function runFigures(run: RunData, gradcamLimit: number): { train: ReportF
     const epoch = run.valMetrics.epoch ?? bestEpoch;
     confusion = {
       name,
-      svg: confusionFigure({ name, title: `${title}: validation confusion matrix${epoch === null ? "" : `, epoch ${epoch}`}`, matrix: run.valMetrics.confusion_matrix, report: run.valMetrics.classification_report }),
+      svg: confusionFigure({ name, matrix: run.valMetrics.confusion_matrix, report: run.valMetrics.classification_report }),
       caption: `Validation confusion matrix of ${label}${epoch === null ? "" : ` at epoch ${epoch}`}: counts (left), percent of each true class (right), and per-class precision, recall and F1 (bottom).`,
       note: interpretConfusion(run.valMetrics.confusion_matrix, run.valMetrics.classification_report),
       source: join(run.dir, "metrics", "val_metrics.json"),
@@ -51,13 +50,22 @@ export function runFigures(run: RunData, gradcamLimit: number): { train: ReportF
     const name = `density_gradcam_${key}`;
     gradcam = {
       name,
-      svg: gradcamFigure({ name, title: `${title}: Grad-CAM`, images: shown }),
-      caption: `Grad-CAM overlays of ${label}: the first ${shown.length} validation images with their predicted and true density class.`,
+      svg: gradcamFigure({ name, images: shown }),
+      caption: gradcamCaption(label, shown),
       note: interpretGradcam(shown, run.gradcam.length),
       source: join(run.dir, "gradcam"),
     };
   }
   return { train, confusion, gradcam };
+}
+
+/** What a Grad-CAM collage shows: maps over the input (viridis, with a colour bar) or the run's own overlays. */
+export function gradcamCaption(label: string, shown: readonly RunData["gradcam"][number][]): string {
+  const maps = shown.every((g) => g.heatmap !== null && g.inputFile !== null);
+  const what = maps
+    ? "the Grad-CAM map at the network's feature-map resolution (viridis, half transparent; colour bar above) over each input image"
+    : "Grad-CAM overlays as the run wrote them";
+  return `Grad-CAM of ${label}: ${what}, for the first ${shown.length} validation images, with their predicted and true density class.`;
 }
 
 /** How many of a run's largest errors the notebook lists. */

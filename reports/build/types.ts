@@ -18,8 +18,10 @@ export interface ReportOptions {
   assetsDir: string;
   /** The LaTeX section file (`Article/sections/density_model.tex`). */
   texFile: string;
-  /** Directory LaTeX is run from; paths in the section are relative to it. */
+  /** Directory LaTeX is run from (default: the section file's folder); paths in the section are relative to it. */
   texRoot: string;
+  /** Spread figures: one x axis for every metric (`shared`, default) or one per metric. */
+  spreadAxis?: "shared" | "per-metric";
   /** Grad-CAM overlays per run in the collage (0: no collage). */
   gradcamLimit: number;
   /** The command that rebuilds this report, shown in the notebook. */

@@ -8,7 +8,6 @@ import { SERIES_COLORS, THEME } from "./theme.ts";
 export interface ConfusionFigureInput {
   /** Figure file stem, e.g. `density_confusion_seed42`. */
   name: string;
-  title: string;
   /** 4×4 counts, rows = true class A..D, columns = predicted class. */
   matrix: readonly (readonly number[])[];
   /** Per-class precision/recall/F1/support, from `classification_report`. */
@@ -98,12 +97,12 @@ function perClass(report: ValMetrics["classification_report"], height: number) {
 export function confusionFigure(input: ConfusionFigureInput): string {
   const data = cells(input.matrix);
   const half = THEME.width / 2;
-  const heatTop = THEME.titleHeight + 4;
+  const heatTop = 4;
   const heatHeight = half - 20;
   const legendY = heatTop + heatHeight + 14;
   const barsTop = legendY + 6;
   const barsHeight = 220;
-  const root = figureRoot(THEME.width, barsTop + barsHeight, input.title);
+  const root = figureRoot(THEME.width, barsTop + barsHeight);
   root.append(
     placePlot(heatmap(data, "count", "counts", half), 0, heatTop),
     placePlot(heatmap(data, "share", "% of true class", half), half, heatTop),

@@ -4,10 +4,10 @@ import { figureRoot, legend, placePlot, serializeFigure, svgDocument } from "./s
 import { SERIES_COLORS, THEME } from "./theme.ts";
 
 /**
- * HPO objective by trial: each finished trial as a dot, the best value so far as a step line,
+ * Optimization history (as Optuna's dashboard has it): HPO objective by trial: each finished trial as a dot, the best value so far as a step line,
  * and trials without a value (failed or pruned) as crosses along the bottom.
  */
-export function hpoFigure(study: HpoStudy, name: string, title: string): string {
+export function hpoFigure(study: HpoStudy, name: string): string {
   const best = bestSoFar(study);
   const done = study.trials.filter((t) => t.objective !== null).map((t) => ({ trial: t.trialId, objective: t.objective as number }));
   const failed = study.trials.filter((t) => t.objective === null).map((t) => ({ trial: t.trialId }));
@@ -16,9 +16,9 @@ export function hpoFigure(study: HpoStudy, name: string, title: string): string 
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
   const pad = Math.max((hi - lo) * 0.1, 0.01);
-  const plotTop = THEME.titleHeight + THEME.legendHeight - 4;
+  const plotTop = THEME.legendHeight + 2;
   const plotHeight = 300;
-  const root = figureRoot(THEME.width, plotTop + plotHeight + 4, title);
+  const root = figureRoot(THEME.width, plotTop + plotHeight + 4);
   const plot = Plot.plot({
     document: svgDocument(),
     width: THEME.width,
@@ -44,7 +44,7 @@ export function hpoFigure(study: HpoStudy, name: string, title: string): string 
         ...(failed.length ? [{ label: `failed or pruned (${failed.length})`, color: THEME.bad, kind: "cross" as const }] : []),
       ],
       60,
-      THEME.titleHeight + 8,
+      12,
     ),
     placePlot(plot, 0, plotTop),
   );

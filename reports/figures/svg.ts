@@ -40,10 +40,11 @@ export function placePlot(plot: Element, x: number, y: number): SVGElement {
 }
 
 /**
- * A composed figure: a root `<svg>` with the figure's font, a white background and a title. (No
- * `xmlns` attribute here: the element is in the SVG namespace and the serialiser writes it.)
+ * A composed figure: a root `<svg>` with the figure's font and a white background, and no title
+ * (the caption says what the figure shows). (No `xmlns` attribute here: the element is in the
+ * SVG namespace and the serialiser writes it.)
  */
-export function figureRoot(width: number, height: number, title: string): SVGElement {
+export function figureRoot(width: number, height: number): SVGElement {
   return el(
     "svg",
     {
@@ -56,9 +57,45 @@ export function figureRoot(width: number, height: number, title: string): SVGEle
       color: THEME.ink,
     },
     el("rect", { width, height, fill: "white" }),
-    el("text", { x: 8, y: 18, "font-size": THEME.titleSize, "font-weight": "bold", fill: THEME.ink }, title),
   );
 }
+
+/** One panel of a composite: a figure's SVG and the label set above it (`(a) seed 42`). */
+export interface CompositePanel {
+  svg: string;
+  label: string;
+}
+
+const PANEL_LABEL = 22;
+const PANEL_GAP = 24;
+
+/**
+ * Figures side by side in one SVG (the seeds of one kind, as the article shows them): each panel
+ * keeps its own drawing, moved right and labelled above. The panels' ids were prefixed with their
+ * own figure name when they were serialised, so they stay unique side by side.
+ */
+export function compositeFigure(panels: readonly CompositePanel[], name: string): string {
+  const sizes = panels.map((p) => {
+    const open = /<svg\b[^>]*>/.exec(p.svg)?.[0] ?? "";
+    return { width: Number(/\swidth="([0-9.]+)"/.exec(open)?.[1] ?? 0), height: Number(/\sheight="([0-9.]+)"/.exec(open)?.[1] ?? 0) };
+  });
+  const width = sizes.reduce((a, s) => a + s.width, 0) + PANEL_GAP * Math.max(0, panels.length - 1);
+  const height = PANEL_LABEL + Math.max(0, ...sizes.map((s) => s.height));
+  const parts: string[] = [];
+  let x = 0;
+  panels.forEach((p, i) => {
+    const size = sizes[i] as { width: number; height: number };
+    const inner = p.svg.replace(/^[\s\S]*?<svg\b[^>]*>/, "").replace(/<\/svg>\s*$/, "");
+    parts.push(
+      `<text x="${x + size.width / 2}" y="15" text-anchor="middle" font-weight="bold">${escapeXml(p.label)}</text>`,
+      `<g transform="translate(${x},${PANEL_LABEL})">${inner}</g>`,
+    );
+    x += size.width + PANEL_GAP;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(THEME.fontFamily)}" font-size="${THEME.fontSize}" fill="${THEME.ink}" color="${THEME.ink}" data-name="${escapeXml(name)}"><rect width="${width}" height="${height}" fill="white"/>${parts.join("")}</svg>\n`;
+}
+
+const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A row of legend entries (a line, a dot, a cross, a colour swatch or a translucent band, then its label) from (x, y). */
 export function legend(items: readonly { label: string; color: string; kind: "line" | "dashed" | "dot" | "cross" | "swatch" | "band" }[], x: number, y: number): SVGElement {

@@ -7,8 +7,6 @@ import { SERIES_COLORS, THEME } from "./theme.ts";
 export interface TrainFigureInput {
   /** Figure file stem, e.g. `density_train_seed42` (also the prefix of its SVG ids). */
   name: string;
-  /** Title line, e.g. `Seed 42 (results_4): training curves`. */
-  title: string;
   history: readonly HistoryRow[];
   /** Epoch the best model was kept at (marked in both panels); null when unknown. */
   bestEpoch: number | null;
@@ -74,12 +72,12 @@ export function trainFigure(input: TrainFigureInput): string {
   const history = [...input.history].sort((a, b) => a.epoch - b.epoch);
   const panelHeight = 230;
   // Title, legend, loss panel, legend, metrics panel, top to bottom.
-  const lossLegendY = THEME.titleHeight + 8;
+  const lossLegendY = 10;
   const lossTop = lossLegendY + 12;
   const metricsLegendY = lossTop + panelHeight + 12;
   const metricsTop = metricsLegendY + 12;
   const height = metricsTop + panelHeight + 4;
-  const root = figureRoot(THEME.width, height, input.title);
+  const root = figureRoot(THEME.width, height);
   const lossSeries = points(history, LOSSES).present;
   const metricSeries = points(history, METRICS).present;
   root.append(

@@ -71,7 +71,20 @@ export interface GradcamImage {
   index: number;
   pred: number;
   true: number;
+  /**
+   * The map itself at the network's resolution (row-major, normalised to [0, 1]), from the
+   * sidecar `gradcam_idx….json` when the run wrote one; null for runs that only have overlays.
+   */
+  heatmap: { width: number; height: number; values: number[] } | null;
+  /** The network's input image (grey PNG) the map belongs to, named in the sidecar. */
+  inputFile: string | null;
 }
+
+/** `gradcam_idx{i}_pred{p}_true{t}.json`, written by training beside each overlay. */
+const gradcamSidecarSchema = z.looseObject({
+  heatmap: z.object({ width: z.number().int().positive(), height: z.number().int().positive(), values: z.array(z.number()) }),
+  input_png: z.string(),
+});
 
 /** Everything the report reads from one run directory; pieces that are absent are null. */
 export interface RunData {
@@ -153,7 +166,19 @@ function listGradcam(dir: string): GradcamImage[] {
   const images: GradcamImage[] = [];
   for (const file of readdirSync(dir)) {
     const m = GRADCAM_NAME.exec(file);
-    if (m) images.push({ file: join(dir, file), index: Number(m[1]), pred: Number(m[2]), true: Number(m[3]) });
+    if (!m) continue;
+    const sidecar = join(dir, file.replace(/\.png$/, ".json"));
+    let heatmap: GradcamImage["heatmap"] = null;
+    let inputFile: string | null = null;
+    if (existsSync(sidecar)) {
+      const parsed = readJson(sidecar, gradcamSidecarSchema, "Grad-CAM map");
+      if (parsed.heatmap.values.length !== parsed.heatmap.width * parsed.heatmap.height) {
+        throw usageError("bad_artifact", `${sidecar}: heatmap has ${parsed.heatmap.values.length} values, expected ${parsed.heatmap.width}×${parsed.heatmap.height}`);
+      }
+      heatmap = parsed.heatmap;
+      inputFile = join(dir, parsed.input_png);
+    }
+    images.push({ file: join(dir, file), index: Number(m[1]), pred: Number(m[2]), true: Number(m[3]), heatmap, inputFile });
   }
   return images.sort((a, b) => a.index - b.index || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }

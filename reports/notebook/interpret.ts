@@ -12,6 +12,7 @@ import { SPREAD_METRICS, TABLE_METRICS, metricName } from "../metrics.ts";
 import { compareRows } from "../tables/compare-table.ts";
 import { runLabel } from "../tables/metrics-table.ts";
 import { fixed3 } from "../tables/model.ts";
+import { meanSdText } from "../tables/precision.ts";
 
 const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
 
@@ -87,35 +88,42 @@ export function interpretSeeds(aggregate: Aggregate): string {
     return s && s.cv_pct !== null && s.mean !== null ? [{ m, s, cv: s.cv_pct }] : [];
   });
   const n = aggregate.runs.length;
-  if (rows.length === 0) return `No metric has a defined coefficient of variation over these ${n} run(s).`;
+  if (rows.length === 0) return `No metric has a defined coefficient of variation over ${n === 1 ? "a single run" : `these ${n} runs`}.`;
   const most = rows.reduce((a, b) => (b.cv > a.cv ? b : a));
   const least = rows.reduce((a, b) => (b.cv < a.cv ? b : a));
   const level = `${Math.round(100 * aggregate.confidence)} %`;
   const head = rows[0] as (typeof rows)[number];
   return (
-    `Across ${n} runs, ${most.m.label} varies most (CV ${most.cv.toFixed(1)} %) and ${least.m.label} least (CV ${least.cv.toFixed(1)} %). ` +
-    `${head.m.label} averages ${fixed3(head.s.mean)} ± ${fixed3(head.s.std)} (σ ${aggregate.sigma}); its ${level} t-interval is [${fixed3(head.s.t_ci_low)}, ${fixed3(head.s.t_ci_high)}]` +
+    `Across ${n} run${n === 1 ? "" : "s"}, ${most.m.label} varies most (CV ${most.cv.toFixed(1)} %) and ${least.m.label} least (CV ${least.cv.toFixed(1)} %). ` +
+    `${head.m.label} averages ${head.s.mean === null ? "–" : `${meanSdText(head.s.mean, head.s.std).mean} ± ${meanSdText(head.s.mean, head.s.std).sd}`} (σ ${aggregate.sigma}); its ${level} t-interval is [${fixed3(head.s.t_ci_low)}, ${fixed3(head.s.t_ci_high)}]` +
     (head.s.t_ci_low !== null && head.s.t_ci_high !== null ? `, ${fixed3(head.s.t_ci_high - head.s.t_ci_low)} wide.` : ".")
   );
 }
 
-/** Which run leads on the most headline metrics. */
+/**
+ * Which run leads on the most headline metrics, comparing the printed (three-decimal) values:
+ * runs that print the same best value tie, and are named together as a tie.
+ */
 export function interpretMetricsTable(aggregate: Aggregate): string {
-  const wins = new Map<string, string[]>();
+  const leaders: { metric: string; runs: string[] }[] = [];
   for (const m of TABLE_METRICS) {
     const values = aggregate.runs.map((r) => r.metrics[m.key]).filter((v): v is number => v !== null && v !== undefined);
     if (values.length < 2) continue;
     const best = Math.max(...values.map((v) => Number(v.toFixed(3))));
-    for (const r of aggregate.runs) {
+    const runs = aggregate.runs.filter((r) => {
       const v = r.metrics[m.key];
-      if (v !== null && v !== undefined && Number(v.toFixed(3)) === best) wins.set(runLabel(r), [...(wins.get(runLabel(r)) ?? []), m.label]);
-    }
+      return v !== null && v !== undefined && Number(v.toFixed(3)) === best;
+    });
+    leaders.push({ metric: m.label, runs: runs.map((r) => runLabel(r)) });
   }
-  if (wins.size === 0) return "With a single run there is no spread to read from this table.";
-  const [leader, metrics] = [...wins.entries()].reduce((a, b) => (b[1].length > a[1].length ? b : a));
-  const columns = new Set([...wins.values()].flat()).size;
-  if (metrics.length === columns) return `Run ${leader} has the best value in every column (${list(metrics)}).`;
-  return `Run ${leader} has the best value for ${list(metrics)}; other runs lead the remaining column${columns - metrics.length > 1 ? "s" : ""}, so no seed is best everywhere.`;
+  if (leaders.length === 0) return "With a single run there is no spread to read from this table.";
+  const sentence = (l: { metric: string; runs: string[] }) =>
+    l.runs.length === 1 ? `run ${l.runs[0]} has the best ${l.metric}` : `runs ${list(l.runs)} tie for the best ${l.metric}`;
+  const caveat = " Seeds are draws of one configuration: this is variability, not a ranking.";
+  const solo = new Set(leaders.filter((l) => l.runs.length === 1).map((l) => l.runs[0]));
+  if (solo.size === 1 && leaders.every((l) => l.runs.length === 1)) return `Run ${[...solo][0]} has the best value in every column (${list(leaders.map((l) => l.metric))}).${caveat}`;
+  const text = leaders.map(sentence).join("; ");
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.${caveat}`;
 }
 
 /** For which metrics the interval of the paired difference excludes 0. */
@@ -171,16 +179,29 @@ export function interpretCvTable(cv: CvSummary): string {
   );
 }
 
-/** Best trial, failures, and whether the last trials still improved. */
+/** Best trial (ties named together), failures, and whether the last trials still improved. */
 export function interpretHpo(study: HpoStudy): string {
   const best = bestSoFar(study);
   const failed = study.trials.filter((t) => t.objective === null).length;
   const finalBest = best[best.length - 1] ?? null;
-  if (finalBest === null) return `${study.trials.length} trials, none finished with an objective value.`;
-  const at = study.trials.find((t) => t.objective === finalBest) as (typeof study.trials)[number];
-  const since = study.trials.length - 1 - study.trials.indexOf(at);
+  const n = study.trials.length;
+  if (finalBest === null) return `${n} trial${n === 1 ? "" : "s"}, none finished with an objective value.`;
+  const tied = study.trials.filter((t) => t.objective === finalBest);
+  const at = tied[0] as (typeof study.trials)[number];
+  const since = n - 1 - study.trials.indexOf(at);
+  const who = tied.length === 1 ? `came from trial ${at.trialId}` : `was reached by trials ${list(tied.map((t) => String(t.trialId)))} (a tie)`;
   return (
-    `${study.trials.length} trials${failed ? ` (${failed} without a value: failed or pruned)` : ""}; the best objective, ${fixed3(finalBest)}, came from trial ${at.trialId}. ` +
-    (since === 0 ? "The last trial was the best, so the search had not levelled off." : `The ${since} trial${since > 1 ? "s" : ""} after it did not improve on it.`)
+    `${n} trial${n === 1 ? "" : "s"}${failed ? ` (${failed} without a value: failed or pruned)` : ""}; the best objective, ${fixed3(finalBest)}, ${who}. ` +
+    (since === 0 ? "The last trial was the best, so the search had not levelled off." : `The ${since} trial${since > 1 ? "s" : ""} after ${tied.length === 1 ? "it" : "the first of them"} did not improve on it.`)
   );
+}
+
+/** Which hyperparameter matters most, with ties named as ties. */
+export function interpretImportance(importance: readonly { param: string; importance: number }[]): string {
+  if (importance.length === 0) return "No hyperparameter varied across the finished trials.";
+  const top = importance[0] as { param: string; importance: number };
+  if (top.importance === 0) return "No hyperparameter explains more of the objective's variance than chance would.";
+  const tied = importance.filter((r) => r.importance.toFixed(2) === top.importance.toFixed(2));
+  const lead = tied.length === 1 ? `${top.param} explains the largest share (${top.importance.toFixed(2)})` : `${list(tied.map((r) => r.param))} tie for the largest share (${top.importance.toFixed(2)} each)`;
+  return `${lead} of the variance the parameters explain on their own; interactions are not counted.`;
 }

@@ -6,7 +6,9 @@ export type Block =
   | { kind: "figure"; id: string; /** Standalone SVG made by reports/figures (inlined as is). */ svg: string; caption: string; note: string; source: string }
   | { kind: "table"; table: TableModel; note: string; source: string }
   | { kind: "facts"; title: string; facts: readonly (readonly [string, string])[] }
-  | { kind: "grid"; title: string; header: readonly string[]; rows: readonly (readonly string[])[]; note: string };
+  | { kind: "grid"; title: string; header: readonly string[]; rows: readonly (readonly string[])[]; note: string }
+  /** A table the reader can sort by clicking a header (numbers numerically, dashes last). */
+  | { kind: "sortable"; id: string; title: string; header: readonly string[]; rows: readonly (readonly (string | number | null)[])[]; note: string };
 
 export interface NotebookSection {
   id: string;
@@ -39,6 +41,7 @@ figure svg { display: block; max-width: 100%; height: auto; background: #fff; }
 figcaption { font-size: 13px; color: #444; margin-top: 4px; }
 table { border-collapse: collapse; font-size: 13px; margin: 4px 0; }
 caption { caption-side: bottom; text-align: left; font-size: 12px; color: #555; padding-top: 4px; }
+table.sortable th { cursor: pointer; }
 th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid #888; }
@@ -57,8 +60,32 @@ export function tableToHtml(table: TableModel): string {
   return `<table id="${escapeHtml(table.name)}">${head}${bodies}<caption>${escapeHtml(table.caption.text)}</caption></table>`;
 }
 
+/**
+ * The page's only script: sorts a `table.sortable` by the clicked header (again: reverse). It
+ * is allowed by its SHA-256 in the Content-Security-Policy, so nothing else can run.
+ */
+const SORT_SCRIPT = `document.querySelectorAll("table.sortable th").forEach((th, i) => th.addEventListener("click", () => {
+  const body = th.closest("table").tBodies[0];
+  const dir = th.dataset.dir === "asc" ? -1 : 1;
+  th.closest("tr").querySelectorAll("th").forEach((h) => delete h.dataset.dir);
+  th.dataset.dir = dir === 1 ? "asc" : "desc";
+  const key = (tr) => { const td = tr.cells[i]; return td.dataset.v === undefined ? td.textContent : Number(td.dataset.v); };
+  [...body.rows].sort((a, b) => { const x = key(a), y = key(b); if (x === "–" || y === "–") return x === y ? 0 : x === "–" ? 1 : -1; return (x < y ? -1 : x > y ? 1 : 0) * dir; }).forEach((tr) => body.append(tr));
+}));`;
+const SORT_SCRIPT_HASH = new Bun.CryptoHasher("sha256").update(SORT_SCRIPT).digest("base64");
+
+const sortableCell = (v: string | number | null) =>
+  v === null ? "<td>–</td>" : typeof v === "number" ? `<td data-v="${v}">${escapeHtml(Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))))}</td>` : `<td>${escapeHtml(v)}</td>`;
+
 function block(b: Block): string {
   switch (b.kind) {
+    case "sortable":
+      return (
+        `<h3>${escapeHtml(b.title)}</h3>` +
+        `<table class="sortable" id="${escapeHtml(b.id)}"><thead><tr>${b.header.map((h) => `<th title="sort">${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${b.rows
+          .map((r) => `<tr>${r.map(sortableCell).join("")}</tr>`)
+          .join("")}</tbody><caption>${escapeHtml(b.note)}</caption></table>`
+      );
     case "figure":
       return `<div class="cell"><div class="src">${escapeHtml(b.source)}</div><figure id="${escapeHtml(b.id)}">${b.svg.trim()}<figcaption>${escapeHtml(b.caption)}</figcaption></figure><p class="note">${escapeHtml(b.note)}</p></div>`;
     case "table":
@@ -78,16 +105,18 @@ function block(b: Block): string {
 }
 
 /**
- * The self-contained report: inline CSS and SVG, images as `data:` URIs inside the SVGs, no
- * script, and a Content-Security-Policy that forbids every network fetch.
+ * The self-contained report: inline CSS and SVG, images as `data:` URIs inside the SVGs, one
+ * inline script (table sorting, pinned by its hash) when a sortable table is shown, and a
+ * Content-Security-Policy that forbids every network fetch.
  */
 export function renderPage(page: NotebookPage): string {
+  const hasSortable = page.sections.some((s) => s.blocks.some((b) => b.kind === "sortable"));
   const parts = [
     "<!DOCTYPE html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'${hasSortable ? `; script-src 'sha256-${SORT_SCRIPT_HASH}'` : ""}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(page.title)}</title>`,
     `<style>${CSS}</style>`,
@@ -100,7 +129,9 @@ export function renderPage(page: NotebookPage): string {
     `<pre>${page.commands.map(escapeHtml).join("\n")}</pre>`,
     "</section>",
     ...page.sections.map((s) => `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${s.blocks.map(block).join("\n")}</section>`),
-    "</main></body>",
+    "</main>",
+    ...(hasSortable ? [`<script>${SORT_SCRIPT}</script>`] : []),
+    "</body>",
     "</html>",
   ];
   return `${parts.join("\n")}\n`;

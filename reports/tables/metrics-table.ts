@@ -1,7 +1,8 @@
 import { basename } from "node:path";
 import type { Aggregate } from "../inputs/aggregate.ts";
 import { TABLE_METRICS } from "../metrics.ts";
-import { boldBest, meanSdCell, numberCell, textCell, type Cell, type TableModel } from "./model.ts";
+import { cvCell, intervalCell, meanSdCell, numberCell, textCell, type Cell, type TableModel } from "./model.ts";
+import { decimalsFor } from "./precision.ts";
 
 /** How a run is named in tables and text: `42 (results_4)`, or `42, fold 2 (results)`. */
 export function runLabel(run: { seed: number; fold: number | null; dir: string }): string {
@@ -17,35 +18,44 @@ export function sigmaWords(sigma: Aggregate["sigma"]): { text: string; tex: stri
 
 /**
  * `density_metrics_table`: one row per run of `aggregate.json` (`Seed & Accuracy & $\kappa_q$ &
- * Macro-F1 & AUC (OvR)`, as the reference), then mean ± σ and CV % from the aggregate's
- * statistics. Three decimals; the best run value per column in bold.
+ * Macro-F1 & AUC (OvR)`, three decimals, as the reference), then mean ± σ, the t confidence
+ * interval of the mean and CV % from the aggregate's statistics, with the precision the σ allows.
+ * No run is marked best: seeds are draws from one configuration, not competitors.
  */
 export function metricsTable(aggregate: Aggregate): TableModel {
   const runs = [...aggregate.runs].sort((a, b) => a.seed - b.seed || (a.fold ?? 0) - (b.fold ?? 0));
   const rows: Cell[][] = runs.map((run) => [textCell(runLabel(run)), ...TABLE_METRICS.map((m) => numberCell(run.metrics[m.key]))]);
-  boldBest(
-    rows,
-    TABLE_METRICS.map((_, i) => i + 1),
-  );
   const stats = (key: string) => aggregate.metrics[key];
   const sigma = aggregate.sigma;
+  const level = `${Math.round(100 * aggregate.confidence)}`;
+  const n = runs.length;
   const summary: Cell[][] = [
     [
       { text: `Mean ± σ (${sigma})`, tex: `Mean $\\pm$ $\\sigma$ (${sigma})` },
       ...TABLE_METRICS.map((m) => meanSdCell(stats(m.key)?.mean, stats(m.key)?.std)),
     ],
-    [{ text: "CV (%)", tex: "CV (\\%)" }, ...TABLE_METRICS.map((m) => numberCell(stats(m.key)?.cv_pct))],
   ];
+  // With one run there is no spread: no interval, no CV.
+  if (n > 1) {
+    summary.push(
+      [{ text: `${level} % CI (t)`, tex: `${level}\\,\\% CI ($t$)` }, ...TABLE_METRICS.map((m) => intervalCell(stats(m.key)?.t_ci_low, stats(m.key)?.t_ci_high, decimalsFor(stats(m.key)?.std)))],
+      [{ text: "CV (%)", tex: "CV (\\%)" }, ...TABLE_METRICS.map((m) => cvCell(stats(m.key)?.cv_pct))],
+    );
+  }
   const words = sigmaWords(sigma);
-  const n = runs.length;
+  const over = n === 1 ? "a single run (no spread to estimate)" : `${n} runs`;
+  const dof = `${n - 1} degree${n - 1 === 1 ? "" : "s"} of freedom`;
+  const ci = n > 1 ? { text: ` CI: ${level} % confidence interval of the mean (t distribution, ${dof}).`, tex: ` CI: ${level}\\,\\% confidence interval of the mean ($t$ distribution, ${dof}).` } : { text: "", tex: "" };
+  const cv = n > 1 ? { text: " CV: coefficient of variation (σ / mean, in percent).", tex: " CV: coefficient of variation ($\\sigma$ / mean, in percent)." } : { text: "", tex: "" };
   return {
     name: "density_metrics_table",
     caption: {
-      text: `Validation metrics of the density model per seed (best epoch). Mean ± σ over ${n} runs; ${words.text}. CV: coefficient of variation (σ / mean, in percent). Best value per column in bold.`,
-      tex: `Validation metrics of the density model per seed (best epoch). Mean $\\pm$ $\\sigma$ over ${n} runs; ${words.tex}. CV: coefficient of variation ($\\sigma$ / mean, in percent). Best value per column in bold.`,
+      text: `Validation metrics of the density model per seed (best epoch). Mean ± σ over ${over}; ${words.text}.${ci.text}${cv.text}`,
+      tex: `Validation metrics of the density model per seed (best epoch). Mean $\\pm$ $\\sigma$ over ${over}; ${words.tex}.${ci.tex}${cv.tex}`,
     },
     align: `l${"c".repeat(TABLE_METRICS.length)}`,
     header: [textCell("Seed"), ...TABLE_METRICS.map((m) => ({ text: m.label, tex: m.tex }))],
     groups: [rows, summary],
   };
 }
+

@@ -1,4 +1,5 @@
 import { latexEscape } from "./latex-escape.ts";
+import { cvPercentText, meanSdText } from "./precision.ts";
 
 /** One table cell, ready for both renderers: plain text for HTML, LaTeX for the article. */
 export interface Cell {
@@ -40,16 +41,24 @@ export function numberCell(value: number | null | undefined): Cell {
   return { text, tex: texNumber(text) };
 }
 
-/** `mean ± sd`, three decimals each. */
+/** `mean ± sd` with the precision σ allows: σ to two significant digits, the mean to the same place. */
 export function meanSdCell(mean: number | null | undefined, sd: number | null | undefined): Cell {
   if (mean === null || mean === undefined) return numberCell(null);
-  return { text: `${fixed3(mean)} ± ${fixed3(sd)}`, tex: `${texNumber(fixed3(mean))} $\\pm$ ${texNumber(fixed3(sd))}` };
+  const t = meanSdText(mean, sd);
+  return { text: `${t.mean} ± ${t.sd}`, tex: `${texNumber(t.mean)} $\\pm$ ${texNumber(t.sd === "–" ? "–" : t.sd)}` };
 }
 
-/** An interval `[low, high]`, three decimals each. */
-export function intervalCell(low: number | null | undefined, high: number | null | undefined): Cell {
+/** An interval `[low, high]`, three decimals each, or `decimals` (the precision of its mean ± σ). */
+export function intervalCell(low: number | null | undefined, high: number | null | undefined, decimals = 3): Cell {
   if (low === null || low === undefined || high === null || high === undefined) return numberCell(null);
-  return { text: `[${fixed3(low)}, ${fixed3(high)}]`, tex: `[${texNumber(fixed3(low))}, ${texNumber(fixed3(high))}]` };
+  const f = (v: number) => v.toFixed(decimals);
+  return { text: `[${f(low)}, ${f(high)}]`, tex: `[${texNumber(f(low))}, ${texNumber(f(high))}]` };
+}
+
+/** A coefficient of variation in percent, one decimal. */
+export function cvCell(cv: number | null | undefined): Cell {
+  const text = cvPercentText(cv);
+  return { text, tex: texNumber(text) };
 }
 
 /** A p-value: three decimals, or `< 0.001`. */

@@ -20,7 +20,15 @@ describe("latexEscape", () => {
     ["κ", "\\ensuremath{\\kappa}"],
     ["results_4", "results\\_4"],
     ["plain text, 0.676 (A-B)", "plain text, 0.676 (A-B)"],
-    ["façade", "façade"],
+    ["façade", "fa\\c{c}ade"],
+    ["résumé", "r\\'{e}sum\\'{e}"],
+    ["naïve", 'na\\"{\\i}ve'],
+    ["Łódź", "\\L{}\\'{o}d\\'{z}"],
+    ["½", "\\textonehalf{}"],
+    ["∑", "[U+2211]\\allowbreak{}"],
+    ["🚀", "[U+1F680]\\allowbreak{}"],
+    ["日本", "[U+65E5]\\allowbreak{}[U+672C]\\allowbreak{}"],
+    ["x\u0301", "\\'{x}"],
   ];
   for (const [input, output] of cases) {
     test(`latexEscape(${JSON.stringify(input)}) is ${JSON.stringify(output)}`, () => {

@@ -10,6 +10,7 @@ import { tableToLatex } from "../../../reports/tables/latex.ts";
 import { metricsTable } from "../../../reports/tables/metrics-table.ts";
 import { boldBest, meanSdCell, numberCell, pValueCell, textCell } from "../../../reports/tables/model.ts";
 import { sectionTex, texPath } from "../../../reports/tables/section.ts";
+import { decimalsFor } from "../../../reports/tables/precision.ts";
 import { PUBLISHED_RUNS, writeAggregate, writeCvDir, type RunSpec } from "./fixtures.ts";
 import { expectSnapshot } from "./snapshot.ts";
 
@@ -31,13 +32,26 @@ describe("metricsTable(aggregate)", () => {
     expect(tex).toContain("    42 (results\\_4) & 0.676 & 0.697 & 0.584 & 0.913 \\\\\n");
     expect(tex).toContain("    44 (results\\_6) & 0.679 & 0.710 & 0.564 & 0.896 \\\\\n");
   });
-  test("metricsTable puts the best value per column in bold (seed 43 leads every column)", () => {
-    expect(tex).toContain("    43 (results\\_5) & \\textbf{0.733} & \\textbf{0.756} & \\textbf{0.588} & \\textbf{0.922} \\\\\n");
+  test("metricsTable marks no seed as best (seeds are draws, not competitors)", () => {
+    expect(tex).toContain("    43 (results\\_5) & 0.733 & 0.756 & 0.588 & 0.922 \\\\\n");
+    expect(tex).not.toContain("\\textbf");
+    expect(tex).not.toContain("in bold");
+  });
+  test("metricsTable has a t-interval row from aggregate.json, at the precision of its σ", () => {
+    // Accuracy: mean 0.6960 ± 4.303 × sample σ 0.03209 / √3 = [0.616, 0.776].
+    expect(tex).toContain("    95\\,\\% CI ($t$) & [0.616, 0.776] & ");
+  });
+  test("metricsTable over one run says 'a single run' and has no CI or CV row", () => {
+    const one = metricsTable(aggregate("one", {}, [PUBLISHED_RUNS[0] as RunSpec]));
+    expect(one.caption.text).toContain("over a single run (no spread to estimate)");
+    expect(one.caption.text).not.toContain("1 runs");
+    expect(one.groups[1]?.length).toBe(1);
   });
   test("metricsTable shows the published mean ± population σ and CV % from aggregate.json", () => {
     // Accuracy 0.676, 0.733, 0.679: mean 0.696, population σ 0.0262, CV 3.763 %.
     expect(tex).toContain("Mean $\\pm$ $\\sigma$ (population) & 0.696 $\\pm$ 0.026 & 0.721 $\\pm$ 0.025 &");
-    expect(tex).toContain("    CV (\\%) & 3.763 & ");
+    // CV % to one decimal (3.763 → 3.8), not three.
+    expect(tex).toContain("    CV (\\%) & 3.8 & 3.5 & 1.8 & 1.2 \\\\\n");
     expect(tex).toContain("$\\sigma$ is the population standard deviation (divides by $n$)");
     expectSnapshot("density_metrics_table.tex", tex);
   });
@@ -95,22 +109,39 @@ describe("table cells", () => {
 });
 
 describe("sectionTex", () => {
-  test("sectionTex inputs the tables and includes each figure relative to the LaTeX root", () => {
+  test("sectionTex inputs the tables and includes each figure's PDF relative to the LaTeX root", () => {
     const tex = sectionTex({
-      texRoot: "/a/Article",
+      texRoot: "/a/Article/sections",
       tables: ["/a/Article/assets/density_metrics_table.tex"],
-      figureGroups: [[{ file: "/a/Article/assets/density_confusion_seed42.png", caption: "Seed 42 (results\\_4)", label: "density_confusion_seed42" }]],
+      figures: [{ panels: [{ file: "/a/Article/assets/density_seeds_metrics.pdf", sublabel: "" }], caption: "Seeds", label: "density_seeds_metrics" }],
     });
-    expect(tex).toContain("\\input{assets/density_metrics_table.tex}\n");
-    expect(tex).toContain("\\includegraphics[width=\\linewidth,height=0.85\\textheight,keepaspectratio]{assets/density_confusion_seed42.png}\n");
-    expect(tex).toContain("\\label{fig:density_confusion_seed42}");
+    expect(tex).toContain("\\input{../assets/density_metrics_table.tex}\n");
+    expect(tex).toContain("\\begin{figure}[tbp]\n");
+    expect(tex).toContain("\\includegraphics[width=0.8\\linewidth,height=0.42\\textheight,keepaspectratio]{../assets/density_seeds_metrics.pdf}\n");
+    expect(tex).toContain("\\label{fig:density_seeds_metrics}");
+    expect(tex).not.toContain("[htbp]");
   });
-  test("sectionTex flushes floats with \\clearpage every 12 floats", () => {
-    const figs = Array.from({ length: 20 }, (_, i) => ({ file: `/r/assets/f${i}.png`, caption: "c", label: `f${i}` }));
-    const tex = sectionTex({ texRoot: "/r", tables: [], figureGroups: [figs] });
-    expect(tex.split("\\clearpage").length - 1).toBe(1);
+  test("sectionTex groups the seeds of one kind in one float, three sub-figures per row", () => {
+    const panels = [42, 43, 44, 45].map((s) => ({ file: `/r/assets/density_confusion_seed${s}.pdf`, sublabel: `seed ${s}` }));
+    const tex = sectionTex({ texRoot: "/r", tables: [], figures: [{ panels, caption: "c", label: "density_confusion_seeds" }] });
+    expect(tex.match(/\\begin\{figure\}/g)?.length).toBe(1);
+    expect(tex.match(/\\begin\{minipage\}/g)?.length).toBe(4);
+    expect(tex).toContain("{\\footnotesize (d) seed 45}");
+    expect(tex.match(/\\par\\medskip/g)?.length).toBe(1);
   });
   test("texPath rejects a path LaTeX cannot take as is, naming it", () => {
     expect(() => texPath("/r", "/r/my assets/f.png")).toThrow("path not usable from LaTeX (only letters, digits, . _ / - allowed): my assets/f.png");
+  });
+});
+
+describe("precision from the uncertainty", () => {
+  test("meanSdCell prints σ to two significant digits and the mean to the same decimal place", () => {
+    expect(meanSdCell(0.6955, 0.02619).text).toBe("0.696 ± 0.026");
+    expect(meanSdCell(0.71, 0.0012).text).toBe("0.7100 ± 0.0012");
+    expect(meanSdCell(0.5, 0.0996).text).toBe("0.50 ± 0.10");
+    expect(meanSdCell(0.7, 0).text).toBe("0.700 ± 0.000");
+  });
+  test("decimalsFor(σ) counts two significant digits", () => {
+    expect([0.026, 0.0105, 0.1, 0.35, 2.5, 0].map(decimalsFor)).toEqual([3, 3, 2, 2, 1, 3]);
   });
 });
