@@ -50,6 +50,7 @@ export default defineTask({
       assetsDir: params.assetsDir,
       texFile: params.tex,
       texRoot: params.texRoot ?? dirname(params.tex),
+      texRootDefaulted: params.texRoot === undefined,
       spreadAxis: params.metricAxis,
       gradcamLimit: params.gradcamLimit,
       reportCommand: taskCommand("report", params),

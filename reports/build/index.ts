@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { svgToPdf, svgToPng } from "../render/index.ts";
 import { compositeFigure } from "../figures/svg.ts";
 import { compareTable } from "../tables/compare-table.ts";
@@ -168,6 +168,7 @@ export function makeReport(sources: ReportSources, options: ReportOptions): Repo
     path: options.texFile,
     data: sectionTex({
       texRoot: options.texRoot,
+      ...(options.texRootDefaulted ? { viaParentAs: basename(options.texRoot) } : {}),
       tables: tables.map((t) => asset(`${t.name}.tex`)),
       figures: [...crossSingles, ...hpoGroup, ...group("confusion"), ...group("train"), ...group("gradcam")],
     }),

@@ -20,6 +20,8 @@ export interface ReportOptions {
   texFile: string;
   /** Directory LaTeX is run from (default: the section file's folder); paths in the section are relative to it. */
   texRoot: string;
+  /** True when `texRoot` is the section's own folder by default (not given): the section then also compiles from the folder above. */
+  texRootDefaulted?: boolean;
   /** Spread figures: one x axis for every metric (`shared`, default) or one per metric. */
   spreadAxis?: "shared" | "per-metric";
   /** Grad-CAM overlays per run in the collage (0: no collage). */

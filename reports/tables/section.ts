@@ -28,6 +28,12 @@ export interface SectionInput {
    * compiles with no path edits): `\input` and `\includegraphics` paths are relative to it.
    */
   texRoot: string;
+  /**
+   * The name of `texRoot`'s folder when it was not given but defaulted to the section's own folder
+   * (`sections`): the section then also compiles when `\input` from the folder above (the
+   * reference pipeline's layout: `Article/main.tex` with `\input{sections/density_model}`).
+   */
+  viaParentAs?: string;
   /** Table files to `\input`. */
   tables: readonly string[];
   figures: readonly SectionFigure[];
@@ -49,11 +55,14 @@ export function texPath(texRoot: string, file: string): string {
 /** Sub-figure letters: (a), (b), … */
 const letter = (i: number) => String.fromCharCode(97 + (i % 26));
 
-function figureLines(fig: SectionFigure, root: string): string[] {
+/** A macro that prefixes every path when the section may be read from its parent folder. */
+const PREFIX = "\\densityassets";
+
+function figureLines(fig: SectionFigure, root: string, prefix: string): string[] {
   const lines = ["\\begin{figure}[tbp]", "  \\centering"];
   if (fig.panels.length === 1) {
     const p = fig.panels[0] as SectionPanel;
-    lines.push(`  \\includegraphics[width=${fig.width ?? 0.8}\\linewidth,height=0.42\\textheight,keepaspectratio]{${texPath(root, p.file)}}`);
+    lines.push(`  \\includegraphics[width=${fig.width ?? 0.8}\\linewidth,height=0.42\\textheight,keepaspectratio]{${prefix}${texPath(root, p.file)}}`);
   } else {
     // Sub-figures as minipages (no package beyond graphicx): each panel with its letter and label.
     const columns = fig.columns ?? 3;
@@ -63,7 +72,7 @@ function figureLines(fig: SectionFigure, root: string): string[] {
       lines.push(
         `  \\begin{minipage}[t]{${width}\\linewidth}`,
         "    \\centering",
-        `    \\includegraphics[width=\\linewidth,height=0.3\\textheight,keepaspectratio]{${texPath(root, p.file)}}\\\\[1pt]`,
+        `    \\includegraphics[width=\\linewidth,height=0.3\\textheight,keepaspectratio]{${prefix}${texPath(root, p.file)}}\\\\[1pt]`,
         `    {\\footnotesize (${letter(i)})${p.sublabel ? ` ${p.sublabel}` : ""}}`,
         `  \\end{minipage}${(i + 1) % columns === 0 || i === fig.panels.length - 1 ? "" : "\\hfill"}`,
       );
@@ -86,7 +95,19 @@ export function sectionTex(input: SectionInput): string {
     "\\label{sec:density_model}",
     "",
   ];
-  for (const table of input.tables) lines.push(`\\input{${texPath(input.texRoot, table)}}`, "");
-  for (const fig of input.figures) lines.push(...figureLines(fig, input.texRoot));
+  // Read from the folder above, every path gets `<folder>/` in front; which case holds is decided
+  // by whether the first file is found as named (TeX resolves names against its working folder).
+  const first = input.tables[0] ?? input.figures[0]?.panels[0]?.file;
+  const prefix = input.viaParentAs && first ? `${PREFIX} ` : "";
+  if (prefix && first) {
+    if (!SAFE_PATH.test(input.viaParentAs as string)) throw usageError("bad_tex_path", `folder name not usable from LaTeX: ${input.viaParentAs}`);
+    lines.push(
+      `% Found as named from this file's folder; from the folder above (\\input{${input.viaParentAs}/…}) through ${input.viaParentAs}/.`,
+      `\\IfFileExists{${texPath(input.texRoot, first)}}{\\def${PREFIX}{}}{\\def${PREFIX}{${input.viaParentAs}/}}`,
+      "",
+    );
+  }
+  for (const table of input.tables) lines.push(`\\input{${prefix}${texPath(input.texRoot, table)}}`, "");
+  for (const fig of input.figures) lines.push(...figureLines(fig, input.texRoot, prefix));
   return `${lines.join("\n").trimEnd()}\n`;
 }

@@ -74,6 +74,16 @@ describe("generated LaTeX under pdflatex", () => {
     expect(pages).toBeLessThanOrEqual(4);
   }, 120_000);
 
+  test("the same section compiles from the folder above, as the reference pipeline's Article/main.tex inputs sections/density_model", () => {
+    const article = join(root, "Article");
+    writeFileSync(join(article, "main.tex"), "\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n\\begin{document}\n\\input{sections/density_model}\n\\end{document}\n");
+    const r = pdflatex(article);
+    expect(r.log.split("\n").filter((line) => line.startsWith("!"))).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(r.log).toContain("sections/../assets/density_metrics_table.tex");
+    expect(r.log).toContain("sections/../assets/density_gradcam_seed44.pdf");
+  }, 120_000);
+
   test("pdftotext of the compiled PDF shows the escaped run names and the published mean ± σ", () => {
     const r = spawnSync("pdftotext", ["-layout", join(root, "Article", "sections", "main.pdf"), "-"], { encoding: "utf8" });
     if (r.error) throw new Error(`pdftotext could not run (apt-get install poppler-utils): ${r.error.message}`);

@@ -43,8 +43,8 @@ describe("report task", () => {
     expect(JSON.parse(readFileSync(join(fx.assetsDir, "report_manifest.json"), "utf8"))).toEqual({ task: "report", files: owned });
     // Paths are relative to the section file's own folder (Article/sections), and name the PDFs.
     const section = readFileSync(fx.tex, "utf8");
-    for (const t of TABLES) expect(section).toContain(`\\input{../assets/${t}.tex}`);
-    for (const f of FIGURES.filter((f) => !f.endsWith("_seeds"))) expect(section).toContain(`{../assets/${f}.pdf}`);
+    for (const t of TABLES) expect(section).toContain(`\\input{\\densityassets ../assets/${t}.tex}`);
+    for (const f of FIGURES.filter((f) => !f.endsWith("_seeds"))) expect(section).toContain(`{\\densityassets ../assets/${f}.pdf}`);
     expect(section).not.toContain(".png}");
   });
 
@@ -132,7 +132,7 @@ describe("report task", () => {
     expect(existsSync(join(root, "Solo", "aggregate", "aggregate.json"))).toBe(true);
     expect(result.figures).toEqual(["density_seeds_metrics", "density_train_seed42", "density_confusion_seed42"]);
     // Paths in the section are relative to its own folder: a main.tex beside it compiles as is.
-    expect(readFileSync(join(root, "Solo", "sections", "s.tex"), "utf8")).toContain("\\input{../assets/density_metrics_table.tex}");
+    expect(readFileSync(join(root, "Solo", "sections", "s.tex"), "utf8")).toContain("\\input{\\densityassets ../assets/density_metrics_table.tex}");
     expect(readFileSync(join(assetsDir, "density_metrics_table.tex"), "utf8")).toContain("    42 (results\\_4) & 0.676 & 0.697 & 0.584 & 0.913 \\\\\n");
   }, RENDER_TIMEOUT);
 });
