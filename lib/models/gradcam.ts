@@ -1,11 +1,20 @@
 import type * as tfType from "@tensorflow/tfjs";
 import { TaskError } from "../errors/index.ts";
 
+/** A Grad-CAM map at the network's resolution, row-major, in [0, 1]. */
+export interface GradcamMap {
+  width: number;
+  height: number;
+  values: Float32Array;
+}
+
 /**
  * Grad-CAM (Selvaraju et al. 2017) of one image: the feature maps A of `layer` weighted by the
  * spatial mean of ∂logit[classIndex]/∂A, summed over channels, ReLU, upsampled bilinearly to
  * size × size with half-pixel centres (so heat pixel (i, j) sits on image pixel (i, j)), then
- * scaled to [0, 1] by its min and max (all zeros when flat), row-major.
+ * scaled to [0, 1] by its min and max (all zeros when flat), row-major: `values`. `map` is the
+ * same map at the network's own resolution (the feature map's height × width), scaled likewise:
+ * what a reader should see, drawn over the image without the blur of upsampling.
  *
  * `layer` must be the feature map the head pools (BuiltModel.gradcamLayer): the logit is
  * computed from it by re-applying the model's own head layers (avg_pool, head_concat with
@@ -14,7 +23,7 @@ import { TaskError } from "../errors/index.ts";
 export function gradcam(
   tf: typeof tfType, model: tfType.LayersModel, layer: string, image: Float32Array, size: number, classIndex: number,
   embedding?: Float32Array,
-): Float32Array {
+): { values: Float32Array; map: GradcamMap } {
   const pool = model.getLayer("avg_pool");
   const pooled = pool.inboundNodes[0]?.inboundLayers[0]?.name;
   if (pooled !== layer) throw new TaskError("gradcam_layer", `gradcam: layer ${layer} is not the feature map the head pools (${pooled})`);
@@ -32,7 +41,7 @@ export function gradcam(
   const features = tf.model({ inputs: imageInput, outputs: model.getLayer(layer).output as tfType.SymbolicTensor });
   const head = ["head_concat", "head_dropout", "head_dense"].filter((name) => withEmbedding || name !== "head_concat").map((name) => model.getLayer(name));
 
-  const heat = tf.tidy(() => {
+  const cam = tf.tidy(() => {
     const maps = features.predict(tf.tensor4d(image, [1, size, size, channels])) as tfType.Tensor4D;
     const extra = withEmbedding ? tf.tensor2d(embedding!, [1, embedding!.length]) : null;
     const logit = (a: tfType.Tensor): tfType.Scalar => {
@@ -42,11 +51,19 @@ export function gradcam(
     };
     const grads = tf.grad(logit)(maps);
     const weights = grads.mean([1, 2], true);
-    const cam = tf.relu(maps.mul(weights).sum(3, true)) as tfType.Tensor4D;
-    return tf.image.resizeBilinear(cam, [size, size], false, true);
+    return tf.relu(maps.mul(weights).sum(3, true)) as tfType.Tensor4D;
   });
-  const values = Float32Array.from(heat.dataSync());
-  heat.dispose();
+  const [, height, width] = cam.shape as [number, number, number, number];
+  const map = { width, height, values: normalise(Float32Array.from(cam.dataSync())) };
+  const upsampled = tf.tidy(() => tf.image.resizeBilinear(cam, [size, size], false, true));
+  cam.dispose();
+  const values = normalise(Float32Array.from(upsampled.dataSync()));
+  upsampled.dispose();
+  return { map, values };
+}
+
+/** Scales to [0, 1] by min and max, in place (all zeros when flat). */
+function normalise(values: Float32Array): Float32Array {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {

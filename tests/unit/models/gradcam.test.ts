@@ -38,7 +38,7 @@ test("gradcam puts the heat where the class evidence is: each quadrant in turn",
   const built = evidenceModel();
   const corners: [number, number][] = [[2, 3], [4, 21], [20, 5], [22, 22]];
   corners.forEach(([row, col], quadrant) => {
-    const heat = gradcam(tf, built.model, built.gradcamLayer, square(row, col), SIZE, 2);
+    const heat = gradcam(tf, built.model, built.gradcamLayer, square(row, col), SIZE, 2).values;
     const means = quadrants(heat);
     expect(means.indexOf(Math.max(...means))).toBe(quadrant);
   });
@@ -47,7 +47,7 @@ test("gradcam puts the heat where the class evidence is: each quadrant in turn",
 
 test("gradcam's map is size × size in [0, 1] and aligned with the image: its maximum lies on the square", () => {
   const built = evidenceModel();
-  const heat = gradcam(tf, built.model, built.gradcamLayer, square(20, 5), SIZE, 2);
+  const heat = gradcam(tf, built.model, built.gradcamLayer, square(20, 5), SIZE, 2).values;
   expect(heat.length).toBe(SIZE * SIZE);
   expect(Math.min(...heat)).toBe(0);
   expect(Math.max(...heat)).toBe(1);
@@ -59,7 +59,7 @@ test("gradcam's map is size × size in [0, 1] and aligned with the image: its ma
 
 test("gradcam of an image without evidence (all dark: zero feature maps) is all zeros", () => {
   const built = evidenceModel();
-  const heat = gradcam(tf, built.model, built.gradcamLayer, new Float32Array(SIZE * SIZE), SIZE, 2);
+  const heat = gradcam(tf, built.model, built.gradcamLayer, new Float32Array(SIZE * SIZE), SIZE, 2).values;
   expect(heat.every((v) => v === 0)).toBe(true);
   built.model.dispose();
 });
@@ -68,7 +68,19 @@ test("gradcam needs the embedding of a fused model and refuses a layer the head 
   const built = buildModel(tf, { arch: "small-cnn", imgSize: SIZE, embeddingDim: 4, seed: 2 });
   expect(() => gradcam(tf, built.model, built.gradcamLayer, square(0, 0), SIZE, 1)).toThrow("pass it");
   expect(() => gradcam(tf, built.model, "block2_relu", square(0, 0), SIZE, 1)).toThrow("block2_relu is not the feature map the head pools (block3_relu)");
-  const heat = gradcam(tf, built.model, built.gradcamLayer, square(0, 0), SIZE, 1, new Float32Array([1, 0, 0, 1]));
+  const heat = gradcam(tf, built.model, built.gradcamLayer, square(0, 0), SIZE, 1, new Float32Array([1, 0, 0, 1])).values;
   expect(heat.length).toBe(SIZE * SIZE);
+  built.model.dispose();
+});
+
+test("gradcam's map at the network's resolution (small-cnn: 32 px / 4 = 8 × 8) has its maximum in the square's cell", () => {
+  const built = evidenceModel();
+  const { map } = gradcam(tf, built.model, built.gradcamLayer, square(20, 5), SIZE, 2);
+  expect([map.width, map.height]).toEqual([8, 8]);
+  expect(Math.max(...map.values)).toBe(1);
+  const peak = map.values.indexOf(1);
+  // The square covers image rows 20..27 and columns 5..12: cells (5..6, 1..3) of the 4-px grid.
+  const [y, x] = [Math.floor(peak / 8), peak % 8];
+  expect(y >= 5 && y <= 6 && x >= 1 && x <= 3).toBe(true);
   built.model.dispose();
 });

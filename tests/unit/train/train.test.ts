@@ -134,11 +134,17 @@ test("train writes the best epoch's val_metrics, predictions and summary, and a 
   expect(out.shape).toEqual([1, 4]);
   tf.dispose(out);
   model.dispose();
-  // Grad-CAM overlays of the first two validation images, named after their prediction and label.
+  // Grad-CAM of the first two validation images: the overlay named after prediction and label, the
+  // input image, and the map at the network's resolution (small-cnn: 16 px / 4 = 4 × 4).
   const cams = readdirSync(join(runA, "gradcam")).sort();
-  expect(cams).toEqual(rows.slice(0, 2).map((r, i) => `gradcam_idx${String(i).padStart(4, "0")}_pred${r[4]}_true${r[3]}.png`));
-  const png = readFileSync(join(runA, "gradcam", cams[0] as string));
+  const names = rows.slice(0, 2).map((r, i) => `gradcam_idx${String(i).padStart(4, "0")}_pred${r[4]}_true${r[3]}`);
+  expect(cams).toEqual(names.flatMap((n, i) => [`gradcam_idx${String(i).padStart(4, "0")}_input.png`, `${n}.json`, `${n}.png`]));
+  const png = readFileSync(join(runA, "gradcam", `${names[0]}.png`));
   expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([16, 16]);
+  const sidecar = json<{ heatmap: { width: number; height: number; values: number[] }; input_png: string }>(join(runA, "gradcam", `${names[0]}.json`));
+  expect([sidecar.heatmap.width, sidecar.heatmap.height, sidecar.heatmap.values.length]).toEqual([4, 4, 16]);
+  expect(Math.max(...sidecar.heatmap.values)).toBeLessThanOrEqual(1);
+  expect(sidecar.input_png).toBe("gradcam_idx0000_input.png");
 });
 
 test("train with another seed gives other weights (here with the weighted sampler and a step schedule)", async () => {
@@ -253,7 +259,7 @@ test("train --embeddings-dir fuses each accession's mean embedding as a second m
   const run = await train({ outdir: join(dir, "embrun"), embeddingsDir: embDir, epochs: 1, gradcamSamples: 1 });
   const model = json<{ modelTopology: { config: { input_layers: [string, number, number][] } } }>(join(run, "best_model", "model.json"));
   expect(model.modelTopology.config.input_layers.map((l) => l[0])).toEqual(["image", "embedding"]);
-  expect(readdirSync(join(run, "gradcam")).length).toBe(1);
+  expect(readdirSync(join(run, "gradcam")).filter((f) => /_pred\d_true\d\.png$/.test(f)).length).toBe(1);
 });
 
 test("chooseSplit with subset 6 keeps 6 groups, split by group with no leak", async () => {
