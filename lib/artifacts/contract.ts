@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { envelopeSchema } from "./json.ts";
+
+/** How an artifact is stored. */
+export type ArtifactFormat = "json" | "csv" | "jsonl";
+
+/**
+ * One artifact's contract: its shape (a zod schema, the one truth that the writer parses before
+ * writing and the readers `.pick()` from), where it lives, who writes and reads it. The catalogue
+ * (`lib/contracts`) lists them all; `bun run docs` publishes each as JSON Schema under
+ * `docs/schemas/` with a page listing writer, readers and an example.
+ */
+export interface ArtifactContract<S extends z.ZodType = z.ZodType> {
+  /** Catalogue name, also the published file `docs/schemas/<name>.v<version>.schema.json`. */
+  name: string;
+  /** Where it is written, relative to the place named (`<run dir>/summary.json`). */
+  path: string;
+  format: ArtifactFormat;
+  /**
+   * The whole JSON document (envelope included when `enveloped`), or one CSV row / JSONL line as
+   * the reader sees it (CSV values as strings).
+   */
+  schema: S;
+  /** Carries the provenance envelope (schemaVersion, task, createdAt, params, inputs, provenance). */
+  enveloped: boolean;
+  /** The module that writes it. */
+  writer: string;
+  /** The modules that read it. */
+  readers: readonly string[];
+  /** One paragraph for the catalogue page. */
+  description: string;
+  /** Version of this artifact's shape; a change of meaning or type bumps it. */
+  version: number;
+}
+
+/** Identity function for type inference, like `defineTask`. */
+export function defineArtifact<S extends z.ZodType>(contract: ArtifactContract<S>): ArtifactContract<S> {
+  return contract;
+}
+
+/** The schema of an enveloped JSON artifact with body `body`. */
+export function enveloped<B extends z.ZodRawShape>(body: z.ZodObject<B>) {
+  return envelopeSchema.extend(body.shape);
+}
