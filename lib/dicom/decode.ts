@@ -3,9 +3,10 @@ import { decodeJpegLossless } from "./codecs/jpeg-lossless.ts";
 import { decodeJpegLs } from "./codecs/jpeg-ls.ts";
 import { decodeRle } from "./codecs/rle.ts";
 import { encapsulatedFrame, nativeFrame } from "./frame.ts";
-import { parseImageHeader } from "./header.ts";
 import type { DicomTags, ImageHeader } from "./header.ts";
+import { readLayout, type FileLayout } from "./layout.ts";
 import { toModality } from "./samples.ts";
+import { memorySource } from "./source.ts";
 
 /** Stored values × slope + intercept, row-major, NOT yet inverted/windowed. */
 export interface DecodedImage {
@@ -21,17 +22,20 @@ export interface DecodedImage {
 /**
  * Decodes frame 0 of a Part-10 file to modality values. Every failure (truncated, not DICOM,
  * no pixel data, unsupported transfer syntax, damaged or oversized pixel data) is a DicomError
- * naming `file` and the reason; nothing else is thrown for bad input.
+ * naming `file` and the reason; nothing else is thrown for bad input. What follows the pixel
+ * data element is not read (see `readLayout`).
  */
 export async function decodeDicom(bytes: Uint8Array, file: string): Promise<DecodedImage> {
-  const header = parseImageHeader(bytes, file, true);
-  const pixels = await decodePixels(bytes, header, file);
+  const layout = readLayout(memorySource(bytes), file);
+  const { header } = layout;
+  const pixels = await decodePixels(bytes, layout, file);
   return { tags: header.tags, width: header.tags.columns, height: header.tags.rows, pixels };
 }
 
-function decodePixels(bytes: Uint8Array, header: ImageHeader, file: string): Float32Array | Promise<Float32Array> {
-  if (header.encoding === "native") return toModality(nativeWords(nativeFrame(bytes, header, file), header), header, header.highBit);
-  const frame = encapsulatedFrame(bytes, header, file);
+function decodePixels(bytes: Uint8Array, layout: FileLayout, file: string): Float32Array | Promise<Float32Array> {
+  const { header } = layout;
+  if (header.encoding === "native") return toModality(nativeWords(nativeFrame(bytes, layout, file), header), header, header.highBit);
+  const frame = encapsulatedFrame(bytes, layout, file);
   switch (header.encoding) {
     case "rle":
       return decodeRle(frame, header, file);

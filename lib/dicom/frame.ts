@@ -1,26 +1,25 @@
 import { DicomError } from "./errors.ts";
-import type { ImageHeader } from "./header.ts";
+import type { FileLayout } from "./layout.ts";
 
 /**
  * The bytes of frame 0 of native (uncompressed) pixel data. The element must hold every frame
  * it claims: a shorter one is corrupt, and checking it here keeps any later allocation bounded
  * by the file's real size.
  */
-export function nativeFrame(bytes: Uint8Array, header: ImageHeader, file: string): Uint8Array {
-  const { pixelData, frames } = header;
+export function nativeFrame(bytes: Uint8Array, layout: FileLayout, file: string): Uint8Array {
+  const { header, pixels } = layout;
+  const { frames } = header;
   const { rows, columns, bitsAllocated } = header.tags;
-  if (pixelData.encapsulatedPixelData === true || pixelData.hadUndefinedLength === true) {
-    throw new DicomError(file, "corrupt_pixel_data", `encapsulated pixel data in uncompressed transfer syntax ${header.tags.transferSyntaxUid}`);
-  }
+  if (pixels.kind !== "native") throw new DicomError(file, "corrupt_pixel_data", `encapsulated pixel data in uncompressed transfer syntax ${header.tags.transferSyntaxUid}`);
   const frameBytes = rows * columns * (bitsAllocated / 8);
-  if (pixelData.length < frameBytes * frames) {
+  if (pixels.length < frameBytes * frames) {
     throw new DicomError(
       file,
       "corrupt_pixel_data",
-      `Pixel Data holds ${pixelData.length} bytes, ${rows}×${columns}×${frames} frame(s) at ${bitsAllocated} bits need ${frameBytes * frames}`,
+      `Pixel Data holds ${pixels.length} bytes, ${rows}×${columns}×${frames} frame(s) at ${bitsAllocated} bits need ${frameBytes * frames}`,
     );
   }
-  return bytes.subarray(pixelData.dataOffset, pixelData.dataOffset + frameBytes);
+  return bytes.subarray(pixels.position, pixels.position + frameBytes);
 }
 
 /**
@@ -29,17 +28,19 @@ export function nativeFrame(bytes: Uint8Array, header: ImageHeader, file: string
  * fragment per frame when the counts match (always so for RLE); else, for JPEG-family data, the
  * fragments up to the first one that ends with an EOI/EOC marker.
  */
-export function encapsulatedFrame(bytes: Uint8Array, header: ImageHeader, file: string): Uint8Array {
-  const { pixelData, frames } = header;
-  const fragments = pixelData.fragments ?? [];
-  if (pixelData.encapsulatedPixelData !== true || fragments.length === 0) {
+export function encapsulatedFrame(bytes: Uint8Array, layout: FileLayout, file: string): Uint8Array {
+  const { header, pixels } = layout;
+  const { frames } = header;
+  if (pixels.kind !== "encapsulated" || pixels.fragments.length === 0) {
     throw new DicomError(file, "corrupt_pixel_data", `transfer syntax ${header.tags.transferSyntaxUid} needs encapsulated pixel data, found none`);
   }
+  const fragments = pixels.fragments;
+  // readLayout checked every fragment against the file's size; `bytes` must be that whole file.
   for (const f of fragments) {
     if (f.position + f.length > bytes.length) throw new DicomError(file, "truncated", `pixel data fragment at byte ${f.position} runs past the end of the file`);
   }
   let count = fragments.length;
-  const table = pixelData.basicOffsetTable ?? [];
+  const table = pixels.basicOffsetTable;
   if (frames > 1) {
     const end = table.length > 1 ? table[1]! : undefined;
     if (end !== undefined) count = fragments.filter((f) => f.offset < end).length;

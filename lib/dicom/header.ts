@@ -39,6 +39,7 @@ export interface ImageHeader {
   /** NumberOfFrames; only frame 0 is decoded. */
   frames: number;
   dataSet: DataSet;
+  /** The Pixel Data element's header only: its items (encapsulated data) are walked by `readLayout`. */
   pixelData: Element;
 }
 
@@ -48,48 +49,69 @@ const MAX_PIXELS = 100_000_000;
 const PIXEL_DATA = "x7fe00010";
 
 /**
+ * `head` (the first bytes of a longer file) ends before the header does: read at least
+ * `atLeast` bytes and parse again. Only `parseImageHeader` throws it, only when
+ * `head.length < fileSize`; `readLayout` catches it.
+ */
+export class NeedMoreBytes extends Error {
+  readonly atLeast: number;
+  constructor(atLeast: number) {
+    super(`header continues past the bytes read (need ${atLeast})`);
+    this.atLeast = atLeast;
+  }
+}
+
+/**
  * Reads the header of a Part-10 file and checks everything that can be known before touching
  * the pixels (transfer syntax, image size, sample layout), so a file that passes decodes unless
  * its pixel data are damaged. Throws DicomError.
  */
 export function readDicomTags(bytes: Uint8Array, file: string): DicomTags {
-  return parseImageHeader(bytes, file, false).tags;
+  return parseImageHeader(bytes, file).tags;
 }
 
 /**
- * Parses the file. With `wholeFile` false parsing stops at the Pixel Data element (header
- * only); with true the whole data set is walked, so a file cut inside its pixel data fails.
+ * Parses the header up to and including the Pixel Data element's own header (never the pixel
+ * data). `head` is the file's first bytes and `fileSize` its whole length: declared lengths are
+ * checked against the file, and when the header runs past `head` (and the file goes on) a
+ * `NeedMoreBytes` is thrown instead of a verdict. Throws DicomError.
  */
-export function parseImageHeader(bytes: Uint8Array, file: string, wholeFile: boolean): ImageHeader {
-  checkPreamble(bytes, file);
-  const transferSyntaxUid = readTransferSyntax(bytes, file);
+export function parseImageHeader(head: Uint8Array, file: string, fileSize = head.length): ImageHeader {
+  const partial = head.length < fileSize;
+  checkPreamble(head, file, fileSize);
+  const transferSyntaxUid = readTransferSyntax(head, file, fileSize);
   const encoding = pixelEncoding(transferSyntaxUid);
   if (encoding === null) {
     throw new DicomError(file, "unsupported_transfer_syntax", `transfer syntax ${describeTransferSyntax(transferSyntaxUid)} is not decoded`);
   }
   let dataSet: DataSet;
   try {
-    dataSet = parseDicom(bytes, wholeFile ? {} : { untilTag: PIXEL_DATA });
+    dataSet = parseDicom(head, { untilTag: PIXEL_DATA });
   } catch (err) {
-    throw parserFailure(err, file);
+    throw parserFailure(err, file, head.length, fileSize);
   }
-  // An encapsulated element that ran off the end of the file is reported only as a warning.
-  if (dataSet.warnings.some((w) => w.includes("missing sequence delimiter"))) {
-    throw new DicomError(file, "truncated", "the encapsulated pixel data end without a sequence delimiter");
-  }
+  const zeros = zeroFilled(dataSet, file);
+  if (zeros) throw zeros;
+  const pixels = dataSet.elements[PIXEL_DATA];
+  // The implicit-VR reader stops silently when an element's length runs off the end.
+  const beyond = pastEnd(dataSet, file, head.length, fileSize);
+  if (beyond) throw beyond;
+  if (pixels === undefined && partial) throw new NeedMoreBytes(head.length * 4);
   // A native Pixel Data element whose declared length runs past the end of the file: a download
   // cut inside the pixels (the usual broken file), knowable without decoding.
-  const pixels = dataSet.elements[PIXEL_DATA];
-  if (pixels && !pixels.encapsulatedPixelData && pixels.length !== 0xffffffff && pixels.dataOffset + pixels.length > bytes.length) {
-    throw new DicomError(file, "truncated", `Pixel Data declares ${pixels.length} bytes but the file ends ${pixels.dataOffset + pixels.length - bytes.length} bytes short`);
+  if (pixels && pixels.hadUndefinedLength !== true && pixels.dataOffset + pixels.length > fileSize) {
+    throw new DicomError(file, "truncated", `Pixel Data declares ${pixels.length} bytes but the file ends ${pixels.dataOffset + pixels.length - fileSize} bytes short`);
   }
   return checkImage(dataSet, file, transferSyntaxUid, encoding);
 }
 
-function checkPreamble(bytes: Uint8Array, file: string): void {
+function checkPreamble(bytes: Uint8Array, file: string, fileSize: number): void {
   const magic = String.fromCharCode(...bytes.subarray(128, 132));
   if (bytes.length >= 132) {
     if (magic !== "DICM") throw new DicomError(file, "not_dicom", `no "DICM" prefix at byte 128 (found ${JSON.stringify(magic)})`);
+    if (bytes.length >= 140 && bytes.subarray(132, 140).every((b) => b === 0)) {
+      throw new DicomError(file, "truncated", `zero bytes after the "DICM" prefix where the file meta header should start (${fileSize} bytes, only the first 132 written?)`);
+    }
     return;
   }
   // A short file of zeros (then the start of "DICM") is a cut-off download, not a text file.
@@ -99,16 +121,21 @@ function checkPreamble(bytes: Uint8Array, file: string): void {
   throw new DicomError(file, "not_dicom", `only ${bytes.length} bytes and no DICOM preamble`);
 }
 
-function readTransferSyntax(bytes: Uint8Array, file: string): string {
+function readTransferSyntax(bytes: Uint8Array, file: string, fileSize: number): string {
+  const partial = bytes.length < fileSize;
   let meta: DataSet;
   try {
     meta = readPart10Header(bytes);
   } catch (err) {
-    throw parserFailure(err, file);
+    if (partial) throw new NeedMoreBytes(bytes.length * 4);
+    throw parserFailure(err, file, bytes.length, fileSize);
   }
   // The meta reader skips over a cut-off last element without complaint: compare the extent
   // of what it read, and what the group length promises, with the file.
-  const cut = (needed: number) => new DicomError(file, "truncated", `the file ends inside the file meta header (${bytes.length} of ${needed} bytes)`);
+  const cut = (needed: number) => {
+    if (partial && needed <= fileSize) return new NeedMoreBytes(needed);
+    return new DicomError(file, "truncated", `the file ends inside the file meta header (${fileSize} of ${needed} bytes)`);
+  };
   const extent = Math.max(...Object.values(meta.elements).map((el) => el.dataOffset + el.length));
   if (extent > bytes.length) throw cut(extent);
   const groupLength = meta.elements.x00020000;
@@ -121,14 +148,53 @@ function readTransferSyntax(bytes: Uint8Array, file: string): string {
   return uid;
 }
 
-/** dicom-parser throws strings, Errors, or `{exception, dataSet}` wrappers; name the cause. */
-function parserFailure(err: unknown, file: string): DicomError {
+/**
+ * dicom-parser throws strings, Errors, or `{exception, dataSet}` wrappers; name the cause. When
+ * only the first `headLength` bytes of a longer file were parsed, running off their end means
+ * "read more" — unless the element being read declares a length past the end of the whole file,
+ * which no amount of reading cures (a random or damaged length is refused at once).
+ */
+function parserFailure(err: unknown, file: string, headLength: number, fileSize: number): DicomError | NeedMoreBytes {
   const inner = typeof err === "object" && err !== null && "exception" in err ? (err as { exception: unknown }).exception : err;
   const message = inner instanceof Error ? inner.message : String(inner);
-  if (/past end|overread|overrun|cannot be greater than or equal|eof/i.test(message)) {
+  const offEnd = /past end|overread|overrun|cannot be greater than or equal|eof/i.test(message);
+  if (offEnd) {
+    const partial = typeof err === "object" && err !== null && "dataSet" in err ? (err as { dataSet?: DataSet }).dataSet : undefined;
+    const beyond = partial ? (zeroFilled(partial, file) ?? pastEnd(partial, file, headLength, fileSize)) : null;
+    if (beyond) return beyond;
+    if (headLength < fileSize) return new NeedMoreBytes(headLength * 4);
     return new DicomError(file, "truncated", `the file ends inside a data element (${message})`, { cause: err });
   }
   return new DicomError(file, "not_dicom", `malformed data set (${message})`, { cause: err });
+}
+
+/**
+ * Group 0000 never appears in a stored data set: zeros where elements should be are a file whose
+ * end was never written (an interrupted, preallocated copy). Refused at the first such element,
+ * before walking what may be gigabytes of them.
+ */
+function zeroFilled(dataSet: DataSet, file: string): DicomError | null {
+  const elements = Object.values(dataSet.elements);
+  const at = elements.findIndex((el) => el.tag.startsWith("x0000"));
+  if (at < 0) return null;
+  // Every zero element lands on one key, which holds the last of them: the first starts where the element before ends.
+  const before = elements[at - 1];
+  const where = before && before.hadUndefinedLength !== true ? `at byte ${before.dataOffset + before.length}` : `after the file meta header`;
+  return new DicomError(file, "truncated", `zero bytes where a data element should start (${where}): the rest of the file was never written`);
+}
+
+/**
+ * The last element read, when its declared length runs past the bytes parsed: past the end of the
+ * file it is a verdict (truncated, or a damaged length), inside the file a request to read on.
+ */
+function pastEnd(dataSet: DataSet, file: string, headLength: number, fileSize: number): DicomError | NeedMoreBytes | null {
+  const last = Object.values(dataSet.elements).at(-1);
+  if (!last || last.hadUndefinedLength === true || last.tag === PIXEL_DATA) return null;
+  const end = last.dataOffset + last.length;
+  if (end > fileSize) {
+    return new DicomError(file, "truncated", `element (${last.tag.slice(1, 5)},${last.tag.slice(5)}) at byte ${last.dataOffset} declares ${last.length} bytes, past the end of the ${fileSize}-byte file`);
+  }
+  return end > headLength ? new NeedMoreBytes(Math.max(headLength * 4, end + 4096)) : null;
 }
 
 function checkImage(ds: DataSet, file: string, transferSyntaxUid: string, encoding: PixelEncoding): ImageHeader {
