@@ -1,10 +1,15 @@
 import { join } from "node:path";
-import { usageError } from "../errors/index.ts";
+import type { PreprocessOptions } from "../dicom/index.ts";
 import { quietProgress } from "../progress/index.ts";
+import { openCache } from "./cache-access.ts";
+import { DEFAULT_CACHE_DIR } from "./cache-key.ts";
+import type { FileVerdict } from "./check.ts";
+import { checkFiles } from "./decode-pool.ts";
 import type { DatasetFormat } from "./formats.ts";
-import { isDir, listDicomFiles } from "./files.ts";
-import type { LoadContext } from "./load.ts";
-import { dataFingerprint, examineFile, resolveEntry, unlistedDirs, type FileCheck, type ResolvedEntry } from "./scan.ts";
+import { relativePosix } from "./files.ts";
+import type { LabelCoding } from "./labels.ts";
+import { silentLog, type LoadContext } from "./load-context.ts";
+import { dataFingerprint, findFiles, openRoot, resolveEntry, unlistedDirs, type FoundFile, type ResolvedEntry } from "./scan.ts";
 import { readLabelTable } from "./table.ts";
 
 export interface AuditOptions {
@@ -14,6 +19,14 @@ export interface AuditOptions {
   format?: DatasetFormat | "auto";
   /** Class 5 counts as used data (fingerprint, notes); default false. */
   includeClass5?: boolean;
+  /** How a path-based CSV's labels count; default `auto`. */
+  labelCoding?: LabelCoding;
+  /** Cache of decode verdicts and preprocessed images (default `.cache/preprocessed`), shared with training; null for none. */
+  cacheDir?: string | null;
+  /** Preprocess each readable file into the cache too (training's size and window), so training does not decode it again. */
+  preprocess?: PreprocessOptions;
+  /** Decoding workers; default: every core. */
+  workers?: number;
 }
 
 /** One row of `data_audit.csv`: an exam folder (or, for image-level CSVs, an accession's images). */
@@ -33,9 +46,11 @@ export interface AuditRow {
 export interface AuditFile {
   /** Relative to the DICOM root, `/`-separated. */
   path: string;
+  /** SHA-256 of its bytes; "" when it was refused before being read whole (link, FIFO, bad header or size). */
   sha256: string;
+  /** Frame 0 decodes completely (the definition training uses). */
   readable: boolean;
-  /** `DicomFailure` code or `io_error`; null when readable. */
+  /** `UnreadableReason` code; null when readable. */
   reason: string | null;
 }
 
@@ -65,7 +80,7 @@ export interface AuditReport {
 interface Exam {
   accession: string;
   entries: ResolvedEntry[];
-  files: string[];
+  files: FoundFile[];
 }
 
 /** Exams: one per found directory (exam-level CSVs) or per accession (image-level CSVs). */
@@ -86,56 +101,87 @@ function groupExams(resolved: readonly ResolvedEntry[]): { exams: Exam[]; missin
   return { exams, missing: missing.sort() };
 }
 
-function notesOf(exam: Exam, checks: readonly FileCheck[], includeClass5: boolean): string {
+function notesOf(exam: Exam, checks: readonly (FileVerdict & { relPath: string })[], linked: readonly string[], includeClass5: boolean): string {
   const notes: string[] = [];
   if (exam.entries.length === 0) notes.push("no CSV row");
   if (!includeClass5 && exam.entries.some((r) => r.entry.label === 5)) notes.push("class 5 (non-standard incidence): excluded");
   if (exam.files.length === 0) notes.push("no DICOM files");
   const absent = exam.entries.filter((r) => r.missing === "no file").map((r) => (r.entry.target.kind === "file" ? r.entry.target.file : ""));
   if (absent.length) notes.push(`missing: ${absent.join(", ")}`);
-  const bad = checks.filter((c) => c.reason !== null);
-  if (bad.length) notes.push(`unreadable: ${bad.map((c) => `${c.relPath} (${c.reason})`).join(", ")}`);
+  if (linked.length) notes.push(`counted once: ${linked.join(", ")}`);
+  const bad = checks.filter((c) => !c.readable);
+  if (bad.length) notes.push(`unreadable: ${bad.map((c) => `${c.relPath} (${c.readable ? "" : c.reason})`).join(", ")}`);
   return notes.join("; ");
 }
 
 /**
  * Inventories the DICOM root against the label CSV, as the reference pipeline's audit does:
- * every exam folder (listed or not) and every DICOM file in it is hashed and header-checked.
- * `ctx.progress` shows a bar over files.
+ * every exam folder (listed or not) and every DICOM file in it is hashed and decoded
+ * (`checkFile`, the definition of "readable" training uses, so the readable count is what
+ * training can read), in a worker pool, filling the cache of verdicts (and of preprocessed
+ * images with `preprocess`) that training reads. Paths that leave the root through links are
+ * refused; a file reached twice counts once. `ctx.progress` shows a bar over files.
  */
 export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Promise<AuditReport> {
-  const root = options.dicomRoot;
-  if (!isDir(root)) throw usageError("missing_dicom_root", `DICOM root is not a directory: ${root}`);
+  const log = ctx?.log ?? silentLog;
+  const root = openRoot(options.dicomRoot);
   const includeClass5 = options.includeClass5 ?? false;
-  const table = readLabelTable(options.csv, options.format ?? "auto");
-  for (const line of table.duplicates) ctx?.log.warn(line);
+  const table = readLabelTable(options.csv, options.format ?? "auto", options.labelCoding ?? "auto");
+  for (const line of table.duplicates) log.warn(line);
   const { exams, missing } = groupExams(table.entries.map((e) => resolveEntry(root, table, e)));
-  const dirsMissingCsv = unlistedDirs(root, table);
-  for (const dir of dirsMissingCsv) exams.push({ accession: dir, entries: [], files: listDicomFiles(join(root, dir)) });
+  const dirsMissingCsv = unlistedDirs(root.path, table);
+  for (const dir of dirsMissingCsv) exams.push({ accession: dir, entries: [], files: findFiles(root, join(root.path, dir), `DICOM root ${root.path}`) });
   exams.sort((a, b) => (a.accession < b.accession ? -1 : a.accession > b.accession ? 1 : 0));
 
-  const total = exams.reduce((n, e) => n + e.files.length, 0);
-  const bar = (ctx?.progress ?? quietProgress)("auditing DICOM files", total);
+  // A file reached again (a link, a second row) is counted in the first exam that reached it.
+  const owner = new Map<string, string>();
+  const linkedOf = new Map<Exam, string[]>();
+  const filesOf = new Map<Exam, FoundFile[]>();
+  for (const exam of exams) {
+    const own: FoundFile[] = [];
+    const linked: string[] = [];
+    for (const f of exam.files) {
+      const first = owner.get(f.id);
+      if (first === undefined) {
+        owner.set(f.id, f.path);
+        own.push(f);
+      } else if (first !== f.path) linked.push(`${relativePosix(root.path, f.path)} is ${relativePosix(root.path, first)}`);
+    }
+    filesOf.set(exam, own);
+    linkedOf.set(exam, linked);
+  }
+  const all = exams.flatMap((e) => filesOf.get(e) ?? []);
+  const cache = options.cacheDir === null ? null : openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, log);
+  const bar = (ctx?.progress ?? quietProgress)("decoding DICOM files", all.length);
+  let verdicts: FileVerdict[];
+  try {
+    verdicts = await checkFiles(
+      all.map((f) => ({ file: f.path, cacheDir: cache?.dir ?? null, writable: cache?.writable ?? false, preprocess: options.preprocess ?? null, returnEntry: false })),
+      options.workers,
+      () => bar.increment(1),
+    );
+  } finally {
+    bar.stop();
+  }
+  const verdictOf = new Map(all.map((f, i) => [f.path, verdicts[i] as FileVerdict]));
+  for (const v of verdicts) if (v.cacheError) cache?.writeFailed(v.cacheError);
+
   const rows: AuditRow[] = [];
   const files: AuditFile[] = [];
   const used: { relPath: string; sha256: string; label: number }[] = [];
   const classHistogram: Record<string, number> = {};
   for (const exam of exams) {
-    const checks: FileCheck[] = [];
-    for (const file of exam.files) {
-      const check = await examineFile(root, file);
-      checks.push(check);
-      files.push({ path: check.relPath, sha256: check.sha256, readable: check.reason === null, reason: check.reason });
-      bar.increment(1);
-    }
+    const checks = (filesOf.get(exam) ?? []).map((f) => ({ ...(verdictOf.get(f.path) as FileVerdict), relPath: relativePosix(root.path, f.path) }));
+    for (const c of checks) files.push({ path: c.relPath, sha256: c.sha256, readable: c.readable, reason: c.readable ? null : c.reason });
     // Image-level CSVs give each file its own label; exam folders share their entry's.
     for (const r of exam.entries) {
       if (r.entry.label === 5 && !includeClass5) continue;
-      for (const c of checks) if (c.reason === null && r.files.includes(c.path)) used.push({ relPath: c.relPath, sha256: c.sha256, label: r.entry.label });
+      const mine = new Set(r.files.map((f) => f.path));
+      for (const c of checks) if (c.readable && mine.has(c.file)) used.push({ relPath: c.relPath, sha256: c.sha256, label: r.entry.label });
     }
     const classification = [...new Set(exam.entries.map((r) => r.entry.label))].sort().join("/");
     classHistogram[classification || "missing"] = (classHistogram[classification || "missing"] ?? 0) + 1;
-    const readable = checks.filter((c) => c.reason === null).length;
+    const readable = checks.filter((c) => c.readable).length;
     rows.push({
       accession: exam.accession,
       classification,
@@ -143,10 +189,9 @@ export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Pr
       readableCount: readable,
       unreadableCount: checks.length - readable,
       sampleChecksum: checks[0]?.sha256 ?? "",
-      notes: notesOf(exam, checks, includeClass5),
+      notes: notesOf(exam, checks, linkedOf.get(exam) ?? [], includeClass5),
     });
   }
-  bar.stop();
   const totalReadable = files.filter((f) => f.readable).length;
   return {
     format: table.format,

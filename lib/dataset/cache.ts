@@ -1,20 +1,19 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { sha256File } from "../artifacts/index.ts";
 import type { PreprocessOptions } from "../dicom/index.ts";
 import { TaskError } from "../errors/index.ts";
 import { quietProgress } from "../progress/index.ts";
-import { buildEntry, type BuildJob } from "./cache-build.ts";
 import { checkEntry, decodeEntry } from "./cache-entry.ts";
+import { readEntryFile } from "./cache-io.ts";
 import { DEFAULT_CACHE_DIR, cacheKey, entryPath } from "./cache-key.ts";
-import { buildInWorkers } from "./decode-pool.ts";
-import { silentLog, type LoadContext } from "./load.ts";
+import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
+import { checkFiles } from "./decode-pool.ts";
+import { openCache } from "./cache-access.ts";
+import { silentLog, type LoadContext } from "./load-context.ts";
 import type { Sample } from "./types.ts";
 
 /** Preprocessing options plus where and how the cache is filled. */
 export interface CacheOptions extends PreprocessOptions {
-  /** Cache folder; default `.cache/preprocessed`. */
+  /** Cache folder; default `.cache/preprocessed`. A read-only one is read, not written (one warning). */
   cacheDir?: string;
   /** Workers decoding cache misses; default: every core. 1 decodes on the calling thread. */
   workers?: number;
@@ -36,10 +35,6 @@ export interface PreparedImages {
   read(index: number): Promise<Float32Array>;
 }
 
-async function readEntryFile(path: string): Promise<Uint8Array | null> {
-  return existsSync(path) ? new Uint8Array(await readFile(path)) : null;
-}
-
 /**
  * The preprocessed image cached for `key`, or null when there is no entry or it fails
  * verification (bad magic, wrong length, checksum mismatch, other key or size).
@@ -51,22 +46,44 @@ export async function readCached(key: string, options: { cacheDir?: string; imgS
   return entry.ok ? entry.pixels : null;
 }
 
+/** A sample's file no longer decodes (the decoder changed since loading, say): an error naming it. */
+function decodeFailure(verdict: FileVerdict): TaskError {
+  return new TaskError("dicom_unreadable", verdict.readable ? `${verdict.file}: no preprocessed image` : verdict.message);
+}
+
 /**
  * Makes sure every sample has a valid cache entry: entries are verified, cache misses and
  * corrupt entries (logged) are decoded in parallel on Bun Workers (each writing its entries
- * atomically) or on this thread when `workers` is 1 or there is one miss. Pixels are not kept.
+ * atomically) or on this thread when `workers` is 1 or there are few misses. Pixels are not kept,
+ * except when the cache cannot be written (read-only `cacheDir`: one warning, then the misses
+ * are held in memory as encoded entries, so the images are the same bits as from a cache).
  */
 export async function prepareImages(samples: readonly Sample[], options: CacheOptions, ctx?: LoadContext): Promise<PreparedImages> {
   const log = ctx?.log ?? silentLog;
-  const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+  const cache = openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, log);
+  const cacheDir = cache.dir;
   const pre: PreprocessOptions = { imgSize: options.imgSize, window: options.window };
-  const jobOf = (s: Sample): BuildJob => {
+  const jobs = samples.map((s) => {
     const hash = s.sha256 ?? sha256File(s.imagePath);
-    return { file: s.imagePath, sha256: hash, key: cacheKey(hash, pre), cacheDir, options: pre };
+    return { file: s.imagePath, sha256: hash, key: cacheKey(hash, pre) };
+  });
+  const checkJob = (j: (typeof jobs)[number], returnEntry: boolean): CheckJob => ({
+    file: j.file,
+    sha256: j.sha256,
+    cacheDir,
+    writable: cache.writable,
+    preprocess: pre,
+    returnEntry,
+  });
+  // Entries that exist only here: the cache could not take them.
+  const memory = new Map<string, Uint8Array>();
+  const keep = (verdict: FileVerdict) => {
+    if (!verdict.readable || verdict.key === undefined) throw decodeFailure(verdict);
+    if (verdict.cacheError) cache.writeFailed(verdict.cacheError);
+    if (verdict.entry) memory.set(verdict.key, verdict.entry);
   };
-  const jobs = samples.map(jobOf);
   const stats: CacheStats = { hits: 0, built: 0, rebuilt: 0 };
-  const misses: BuildJob[] = [];
+  const misses: CheckJob[] = [];
   const seen = new Set<string>();
   for (const job of jobs) {
     if (seen.has(job.key)) continue;
@@ -81,19 +98,13 @@ export async function prepareImages(samples: readonly Sample[], options: CacheOp
       log.warn(`corrupt cache entry ${entryPath(cacheDir, job.key)} for ${job.file} (${problem}): rebuilding`);
       stats.rebuilt++;
     } else stats.built++;
-    misses.push(job);
+    misses.push(checkJob(job, !cache.writable));
   }
   if (misses.length) {
-    const workers = Math.min(options.workers ?? availableParallelism(), misses.length);
     const bar = (ctx?.progress ?? quietProgress)("preprocessing images", misses.length);
-    log.debug(`preprocessing ${misses.length} images on ${workers > 1 ? `${workers} workers` : "this thread"} into ${cacheDir}`);
+    log.debug(`preprocessing ${misses.length} images into ${cache.writable ? cacheDir : "memory"}`);
     try {
-      if (workers > 1) await buildInWorkers(misses, workers, () => bar.increment(1));
-      else
-        for (const job of misses) {
-          await buildEntry(job);
-          bar.increment(1);
-        }
+      for (const verdict of await checkFiles(misses, options.workers, () => bar.increment(1))) keep(verdict);
     } finally {
       bar.stop();
     }
@@ -104,18 +115,22 @@ export async function prepareImages(samples: readonly Sample[], options: CacheOp
     async read(index) {
       const job = jobs[index];
       if (!job) throw new RangeError(`no sample ${index} (of ${jobs.length})`);
-      const path = entryPath(cacheDir, job.key);
-      let bytes = await readEntryFile(path);
-      let entry = bytes ? decodeEntry(bytes, job.key, pre.imgSize) : ({ ok: false, problem: "missing" } as const);
-      if (!entry.ok) {
-        // Damaged or deleted since prepareImages verified it: rebuilt, never used.
-        log.warn(`cache entry ${path} for ${job.file} ${entry.problem === "missing" ? "disappeared" : `corrupt (${entry.problem})`}: rebuilding`);
-        await buildEntry(job);
-        bytes = await readEntryFile(path);
-        entry = bytes ? decodeEntry(bytes, job.key, pre.imgSize) : ({ ok: false, problem: "missing" } as const);
-        if (!entry.ok) throw new TaskError("cache_unusable", `cache entry ${path} for ${job.file} is unusable right after writing it (${entry.problem})`);
+      const held = memory.get(job.key);
+      if (held) {
+        const entry = decodeEntry(held, job.key, pre.imgSize);
+        if (entry.ok) return entry.pixels;
       }
-      return entry.pixels;
+      const path = entryPath(cacheDir, job.key);
+      const bytes = await readEntryFile(path);
+      const entry = bytes ? decodeEntry(bytes, job.key, pre.imgSize) : ({ ok: false, problem: "missing" } as const);
+      if (entry.ok) return entry.pixels;
+      // Damaged or deleted since prepareImages verified it (or never stored): made again, never used.
+      if (cache.writable) log.warn(`cache entry ${path} for ${job.file} ${entry.problem === "missing" ? "disappeared" : `corrupt (${entry.problem})`}: rebuilding`);
+      const verdict = await checkFile(checkJob(job, true));
+      if (!verdict.readable || !verdict.entry) throw decodeFailure(verdict);
+      const rebuilt = decodeEntry(verdict.entry, job.key, pre.imgSize);
+      if (!rebuilt.ok) throw new TaskError("cache_unusable", `cache entry for ${job.file} is unusable right after making it (${rebuilt.problem})`);
+      return rebuilt.pixels;
     },
   };
 }

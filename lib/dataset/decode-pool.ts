@@ -1,49 +1,87 @@
+import { availableParallelism } from "node:os";
 import { TaskError } from "../errors/index.ts";
-import type { BuildJob } from "./cache-build.ts";
-import type { BuildReply, BuildRequest } from "./decode-worker.ts";
+import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
+import type { CheckReply, CheckRequest } from "./decode-worker.ts";
+
+/** Below this many jobs per worker, starting Workers costs more than it saves: the jobs run on this thread. */
+const MIN_JOBS_PER_WORKER = 8;
+
+/** Checks files (`checkFile`) on Bun Workers, or on this thread for small batches. Reusable across batches until closed. */
+export interface CheckPool {
+  /** Verdicts in job order. `onDone` is called once per finished job. The first error stops the batch and is rethrown. */
+  run(jobs: readonly CheckJob[], onDone?: (verdict: FileVerdict) => void): Promise<FileVerdict[]>;
+  close(): void;
+}
 
 /**
- * Builds cache entries on `workers` Bun Workers, each taking the next job as soon as it finishes
- * one. `onDone` is called once per finished job. The first failure stops the pool (running
- * workers are terminated) and is rethrown as a TaskError with the worker's code and message.
+ * A pool of up to `workers` Workers (default: every core), started on the first batch large
+ * enough to use them. Each worker takes the next job as soon as it finishes one.
  */
-export async function buildInWorkers(jobs: readonly BuildJob[], workers: number, onDone: () => void): Promise<void> {
-  const count = Math.max(1, Math.min(workers, jobs.length));
+export function openCheckPool(workers = availableParallelism()): CheckPool {
   const pool: Worker[] = [];
-  let next = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let finished = 0;
-      let failed = false;
-      const fail = (err: Error) => {
-        if (failed) return;
-        failed = true;
-        reject(err);
-      };
-      const feed = (worker: Worker) => {
-        if (failed || next >= jobs.length) return;
-        const id = next++;
-        worker.postMessage({ id, job: jobs[id] as BuildJob } satisfies BuildRequest);
-      };
-      for (let w = 0; w < count; w++) {
-        const worker = new Worker(new URL("./decode-worker.ts", import.meta.url));
-        pool.push(worker);
-        worker.onmessage = (event: MessageEvent<BuildReply>) => {
-          const reply = event.data;
-          if (!reply.ok) {
-            fail(new TaskError(reply.error.code, reply.error.message, { exitCode: reply.error.exitCode }));
-            return;
-          }
-          onDone();
-          if (++finished === jobs.length) resolve();
-          else feed(worker);
-        };
-        worker.onerror = (event: ErrorEvent) => fail(new TaskError("worker_failed", `preprocessing worker failed: ${event.message}`));
-        feed(worker);
+  const ensure = (n: number) => {
+    while (pool.length < n) pool.push(new Worker(new URL("./decode-worker.ts", import.meta.url)));
+  };
+  return {
+    async run(jobs, onDone) {
+      const count = Math.max(1, Math.min(workers, Math.floor(jobs.length / MIN_JOBS_PER_WORKER)));
+      const results = new Array<FileVerdict>(jobs.length);
+      if (count <= 1) {
+        for (let i = 0; i < jobs.length; i++) {
+          results[i] = await checkFile(jobs[i] as CheckJob);
+          onDone?.(results[i] as FileVerdict);
+        }
+        return results;
       }
-      if (jobs.length === 0) resolve();
-    });
+      ensure(count);
+      let next = 0;
+      let finished = 0;
+      await new Promise<void>((resolve, reject) => {
+        let failed = false;
+        const fail = (err: Error) => {
+          if (failed) return;
+          failed = true;
+          reject(err);
+        };
+        const feed = (worker: Worker) => {
+          if (failed || next >= jobs.length) return;
+          const id = next++;
+          worker.postMessage({ id, job: jobs[id] as CheckJob } satisfies CheckRequest);
+        };
+        for (const worker of pool.slice(0, count)) {
+          worker.onmessage = (event: MessageEvent<CheckReply>) => {
+            const reply = event.data;
+            if (!reply.ok) {
+              fail(new TaskError(reply.error.code, reply.error.message, { exitCode: reply.error.exitCode }));
+              return;
+            }
+            results[reply.id] = reply.verdict;
+            onDone?.(reply.verdict);
+            if (++finished === jobs.length) resolve();
+            else feed(worker);
+          };
+          worker.onerror = (event: ErrorEvent) => fail(new TaskError("worker_failed", `DICOM decoding worker failed: ${event.message}`));
+          feed(worker);
+        }
+      }).catch((err: unknown) => {
+        // A worker may still be busy with a job of the failed batch: drop them all.
+        for (const w of pool.splice(0)) w.terminate();
+        throw err;
+      });
+      return results;
+    },
+    close() {
+      for (const w of pool.splice(0)) w.terminate();
+    },
+  };
+}
+
+/** Runs one batch on a fresh pool and closes it. */
+export async function checkFiles(jobs: readonly CheckJob[], workers?: number, onDone?: (verdict: FileVerdict) => void): Promise<FileVerdict[]> {
+  const pool = openCheckPool(workers);
+  try {
+    return await pool.run(jobs, onDone);
   } finally {
-    for (const worker of pool) worker.terminate();
+    pool.close();
   }
 }

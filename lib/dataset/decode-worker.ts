@@ -1,33 +1,37 @@
 /**
- * Worker body of the preprocessing pool: builds one cache entry per message and answers with
- * `{id, ok}` or `{id, ok: false, error}`. The pixels stay on disk; the main thread reads entries
- * back, so a miss and a hit return the same bytes.
+ * Worker body of the checking pool: runs `checkFile` on one job per message and answers with
+ * `{id, ok, verdict}` (a file that does not decode is a verdict too) or `{id, ok: false, error}`
+ * for an error that must stop the batch (a file changed since loading).
  */
-import { buildEntry, type BuildJob } from "./cache-build.ts";
+import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
 
-export interface BuildRequest {
+export interface CheckRequest {
   id: number;
-  job: BuildJob;
+  job: CheckJob;
 }
 
-export type BuildReply = { id: number; ok: true } | { id: number; ok: false; error: { code: string; message: string; exitCode: number } };
+export type CheckReply = { id: number; ok: true; verdict: FileVerdict } | { id: number; ok: false; error: { code: string; message: string; exitCode: number } };
 
 const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<BuildRequest>) => void) | null;
-  postMessage(message: BuildReply): void;
+  onmessage: ((event: MessageEvent<CheckRequest>) => void) | null;
+  postMessage(message: CheckReply, transfer?: Transferable[]): void;
 };
 
 scope.onmessage = (event) => {
   const { id, job } = event.data;
-  buildEntry(job).then(
-    () => scope.postMessage({ id, ok: true }),
+  checkFile(job).then(
+    (verdict) => {
+      // The entry's buffer moves to the main thread instead of being copied.
+      const transfer = verdict.readable && verdict.entry ? [verdict.entry.buffer as ArrayBuffer] : [];
+      scope.postMessage({ id, ok: true, verdict }, transfer);
+    },
     (err: unknown) => {
       const e = err as { code?: unknown; message?: unknown; exitCode?: unknown };
       scope.postMessage({
         id,
         ok: false,
         error: {
-          code: typeof e.code === "string" ? e.code : "preprocess_failed",
+          code: typeof e.code === "string" ? e.code : "check_failed",
           message: typeof e.message === "string" ? e.message : String(err),
           exitCode: typeof e.exitCode === "number" ? e.exitCode : 1,
         },

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { usageError } from "../errors/index.ts";
 
@@ -42,8 +42,10 @@ export function comparePaths(a: string, b: string): number {
 }
 
 /**
- * Every DICOM file under `dir`, recursively, in `comparePaths` order. Symbolic links to files are
- * followed; links to directories are not (an archive with a link loop must still finish).
+ * Every entry named like a DICOM file under `dir`, recursively, in `comparePaths` order: regular
+ * files, and also links, FIFOs and other non-directories carrying the name, so that a dangling
+ * link or a FIFO called `x.dcm` is examined and reported rather than silently skipped. Links to
+ * directories are not descended into (an archive with a link loop must still finish).
  */
 export function listDicomFiles(dir: string): string[] {
   const found: string[] = [];
@@ -51,11 +53,41 @@ export function listDicomFiles(dir: string): string[] {
     for (const ent of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, ent.name);
       if (ent.isDirectory()) walk(path);
-      else if (isDicomName(ent.name) && (ent.isFile() || (ent.isSymbolicLink() && existsSync(path) && statSync(path).isFile()))) found.push(path);
+      else if (isDicomName(ent.name)) found.push(path);
     }
   };
   walk(dir);
   return found.sort(comparePaths);
+}
+
+/** The real path of `path` (links resolved), or null when it cannot be resolved (dangling link, loop, gone). */
+export function realPathOf(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** True when real path `real` lies inside real directory `rootReal` (not equal to it). */
+export function strictlyInside(rootReal: string, real: string): boolean {
+  const rel = relative(rootReal, real);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Refuses `path` (found as `shown` for the message) when its real path lies outside the DICOM
+ * root's real path: a lexical check alone lets a link (`000778 -> ..`, a file link to /etc)
+ * carry the loader outside the archive. Returns the real path, or null when it does not resolve
+ * (the file check reports that as unreadable).
+ */
+export function checkInsideRoot(rootReal: string, root: string, path: string, where: string): string | null {
+  const real = realPathOf(path);
+  if (real !== null && !strictlyInside(rootReal, real)) {
+    const what = real === rootReal ? "the DICOM root itself" : `${real}, outside the DICOM root`;
+    throw usageError("path_escape", `${where}: ${path} resolves to ${what} ${root}${root === rootReal ? "" : ` (${rootReal})`}`);
+  }
+  return real;
 }
 
 /** Names of the directories directly under `root`, sorted (the exam folders of exam-level layouts). */

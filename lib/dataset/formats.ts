@@ -1,6 +1,7 @@
+import { posix } from "node:path";
 import { usageError } from "../errors/index.ts";
 import type { CsvRow, CsvTable } from "./csv.ts";
-import { cbisLabel, classificacaoLabel, letterLabel, numericScheme, pathsLabel, type DensityLabel } from "./labels.ts";
+import { cbisLabel, classificacaoLabel, codedLabel, detectCoding, letterLabel, type DensityLabel, type LabelCoding } from "./labels.ts";
 
 /** The CSV layouts `loadDataset` understands (`auto` picks one from the header). */
 export const DATASET_FORMATS = ["classificacao", "paths", "cbis-ddsm", "vindr", "rsna"] as const;
@@ -34,7 +35,9 @@ export type RowResult = LabelEntry | { row: number; emptyLabel: true };
 interface FormatSpec {
   /** Each inner list is one required column, any of whose spellings may appear. */
   required: readonly (readonly string[])[];
-  read(table: CsvTable): RowResult[];
+  /** The label coding the format fixes (null: the column's own, see `LabelCoding`). */
+  coding: Exclude<LabelCoding, "auto"> | null;
+  read(table: CsvTable, coding: LabelCoding): RowResult[];
 }
 
 const LABEL_COLUMNS = ["density_label", "label", "y", "professional_label"] as const;
@@ -77,9 +80,10 @@ function entryOrEmpty(row: CsvRow, label: DensityLabel | "empty", rest: Omit<Lab
 const SPECS: Record<DatasetFormat, FormatSpec> = {
   classificacao: {
     required: [["AccessionNumber"], ["Classification"]],
+    coding: "1-4",
     read: (t) =>
       t.rows.map((r) => {
-        const accession = ident(t, r, "AccessionNumber");
+        const accession = accessionFolder(t, r, ident(t, r, "AccessionNumber"));
         const padded = accession.padStart(6, "0");
         return entryOrEmpty(r, labelOf(t, r, "Classification", classificacaoLabel, "1–5"), {
           accession,
@@ -92,13 +96,13 @@ const SPECS: Record<DatasetFormat, FormatSpec> = {
   },
   paths: {
     required: [["image_path"], LABEL_COLUMNS],
-    read: (t) => {
+    coding: null,
+    read: (t, requested) => {
       const column = LABEL_COLUMNS.find((c) => t.columns.includes(c)) as string;
-      const scheme = numericScheme(t.rows.map((r) => cell(r, column)));
-      const expected = scheme === "zero-based" ? "A–D or 0–3 (this column holds a 0, so it counts from 0)" : "A–D, 1–4 or 5";
+      const { parse, expected } = pathsCoding(t, column, requested);
       return t.rows.map((r) => {
         const file = toPosix(ident(t, r, "image_path"));
-        return entryOrEmpty(r, labelOf(t, r, column, (v) => pathsLabel(v, scheme), expected), {
+        return entryOrEmpty(r, labelOf(t, r, column, parse, expected), {
           accession: optional(r, "accession", "AccessionNumber") ?? file,
           patientId: optional(r, "patient_id"),
           viewPosition: null,
@@ -111,6 +115,7 @@ const SPECS: Record<DatasetFormat, FormatSpec> = {
   "cbis-ddsm": {
     // The mass description CSVs spell `breast_density`, the calcification ones `breast density`.
     required: [["image file path"], ["breast_density", "breast density"], ["patient_id"]],
+    coding: "1-4",
     read: (t) => {
       const column = t.columns.includes("breast_density") ? "breast_density" : "breast density";
       return t.rows.map((r) => {
@@ -128,6 +133,7 @@ const SPECS: Record<DatasetFormat, FormatSpec> = {
   },
   vindr: {
     required: [["study_id"], ["image_id"], ["breast_density"]],
+    coding: "A-D",
     read: (t) =>
       t.rows.map((r) => {
         const study = ident(t, r, "study_id");
@@ -142,6 +148,7 @@ const SPECS: Record<DatasetFormat, FormatSpec> = {
   },
   rsna: {
     required: [["patient_id"], ["image_id"], ["density"]],
+    coding: "A-D",
     read: (t) =>
       t.rows.map((r) => {
         const patient = ident(t, r, "patient_id");
@@ -187,7 +194,57 @@ export function resolveFormat(table: CsvTable, format: DatasetFormat | "auto"): 
   return detected;
 }
 
-/** Every data row of `table` read in `format`: labelled entries, or rows with an empty label. */
-export function readRows(table: CsvTable, format: DatasetFormat): RowResult[] {
-  return SPECS[format].read(table);
+/**
+ * Every data row of `table` read in `format`: labelled entries, or rows with an empty label.
+ * `coding` is how the label column counts (`--label-coding`); formats that fix their coding
+ * refuse another one rather than silently reading it their own way.
+ */
+export function readRows(table: CsvTable, format: DatasetFormat, coding: LabelCoding = "auto"): RowResult[] {
+  const spec = SPECS[format];
+  if (coding !== "auto" && spec.coding !== null && coding !== spec.coding) {
+    const own = spec.coding === "1-4" ? (format === "classificacao" ? "1–5 (A–D, 5 non-standard)" : "1–4") : "A–D";
+    throw usageError("bad_value", `invalid --label-coding: ${coding} (${table.file} is a ${format} CSV, whose labels are ${own} by definition; leave --label-coding at auto)`);
+  }
+  return spec.read(table, coding);
+}
+
+/**
+ * How a path-based CSV's label column is read: the coding asked for, or under `auto` the one its
+ * values show (`detectCoding`); refused, naming `--label-coding`, when they show none.
+ */
+function pathsCoding(t: CsvTable, column: string, requested: LabelCoding): { parse: (v: string) => DensityLabel | null; expected: string } {
+  const RANGE = { "0-3": "0–3", "1-4": "1–4 (5: non-standard)", "A-D": "A–D" } as const;
+  if (requested !== "auto") return { parse: (v) => codedLabel(v, requested), expected: `${RANGE[requested]}, as --label-coding ${requested} says` };
+  const evidence = detectCoding(t.rows.map((r) => cell(r, column)));
+  if ("ambiguous" in evidence) {
+    const counts = Object.entries(evidence.ambiguous).map(([v, n]) => `${v}: ${n}`).join(", ");
+    throw usageError(
+      "ambiguous_labels",
+      `${t.file}: the numbers in column ${column} are all 1, 2 or 3 (${counts} rows), which are B–D if the column counts from 0 and A–C if it counts from 1: pass --label-coding 0-3 or --label-coding 1-4`,
+    );
+  }
+  if ("conflicting" in evidence) {
+    throw usageError(
+      "ambiguous_labels",
+      `${t.file}: column ${column} holds ${evidence.conflicting.zero} label(s) 0 (only a 0-based column has one) and a ${evidence.conflicting.high} (only a 1-based column has one): fix the labels, or pass --label-coding to say which rows are wrong`,
+    );
+  }
+  const coding = evidence.coding;
+  // Letters always read as A–D; the numbers follow what the column shows.
+  const parse = (v: string) => letterLabel(v) ?? (coding === "A-D" ? null : codedLabel(v, coding));
+  const why = coding === "0-3" ? "A–D or 0–3 (this column holds a 0, so it counts from 0)" : coding === "1-4" ? "A–D, 1–4 or 5 (this column holds a 4 or 5, so it counts from 1)" : "A–D";
+  return { parse, expected: why };
+}
+
+/**
+ * An AccessionNumber as the folder name it is: `./000023`, `000023/` and `000023/./` are all
+ * `000023` (so two spellings cannot give one exam two labels); a value that is not a single folder
+ * name (`a/b`, `..`) is refused, naming the row.
+ */
+function accessionFolder(t: CsvTable, r: CsvRow, raw: string): string {
+  const normal = posix.normalize(toPosix(raw)).replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+  if (normal === "" || normal === "." || normal === ".." || normal.includes("/")) {
+    throw usageError("bad_accession", `${t.file} row ${r.line}: AccessionNumber "${raw}" is not a folder name (it must not contain "/" or be "." or "..")`);
+  }
+  return normal;
 }

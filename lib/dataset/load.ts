@@ -1,16 +1,18 @@
-import { usageError } from "../errors/index.ts";
-import type { TaskContext } from "../task/index.ts";
 import { quietProgress } from "../progress/index.ts";
-import { isDir, relativePosix } from "./files.ts";
-import { dataFingerprint, examineFile, resolveEntry, unlistedDirs, type FileCheck, type ResolvedEntry } from "./scan.ts";
+import { openCache } from "./cache-access.ts";
+import { DEFAULT_CACHE_DIR } from "./cache-key.ts";
+import type { CheckJob, FileVerdict, ReadableFile } from "./check.ts";
+import { openCheckPool } from "./decode-pool.ts";
+import { relativePosix } from "./files.ts";
+import { silentLog, type LoadContext } from "./load-context.ts";
+import { dataFingerprint, openRoot, resolveEntry, unlistedDirs, type FoundFile, type ResolvedEntry } from "./scan.ts";
 import { readLabelTable } from "./table.ts";
 import type { Dataset, DatasetOptions, MissingEntry, Sample } from "./types.ts";
 
-/** The logger and progress a loader uses; tasks pass their `ctx`. */
-export type LoadContext = Pick<TaskContext, "log" | "progress">;
+export { silentLog, type LoadContext } from "./load-context.ts";
 
-/** A logger that drops everything, for callers that pass no context. */
-export const silentLog: LoadContext["log"] = { debug() {}, info() {}, warn() {}, error() {}, attachFile() {}, detachFile() {} };
+/** How many unreadable files the log names one by one. */
+const LOGGED = 10;
 
 /** Empty header strings mean "absent". */
 function present(value: string | null | undefined): string | null {
@@ -18,33 +20,44 @@ function present(value: string | null | undefined): string | null {
   return v ? v : null;
 }
 
-function sampleOf(resolved: ResolvedEntry, check: FileCheck): Sample {
+function sampleOf(resolved: ResolvedEntry, file: ReadableFile): Sample {
   const { entry } = resolved;
-  const tags = check.tags;
+  const tags = file.tags;
   return {
     accession: resolved.accession,
-    patientId: entry.patientId ?? present(tags?.patientId),
+    patientId: entry.patientId ?? present(tags.patientId),
     label: entry.label,
-    imagePath: check.path,
-    viewPosition: entry.viewPosition ?? present(tags?.viewPosition),
-    laterality: entry.laterality ?? present(tags?.imageLaterality),
+    imagePath: file.file,
+    viewPosition: entry.viewPosition ?? present(tags.viewPosition),
+    laterality: entry.laterality ?? present(tags.imageLaterality),
     row: entry.row,
-    sha256: check.sha256,
+    sha256: file.sha256,
   };
 }
 
+/** One entry while its files are checked: its candidates, the next to try, what was found. */
+interface Pending {
+  resolved: ResolvedEntry;
+  candidates: FoundFile[];
+  next: number;
+  readable: ReadableFile[];
+  bad: FileVerdict[];
+}
+
 /**
- * Reads a label CSV and finds, hashes and header-checks its DICOM files. Unreadable files are
- * recorded in `unreadable` (the loader goes on; `checkReadable` decides whether that is too
- * many); entries without files and directories without rows are counted, not fatal. CSV
- * problems (unknown label, conflicting duplicates, a path outside the root, a missing column)
- * are usage errors naming the file, row and value.
+ * Reads a label CSV, finds its DICOM files and checks that each decodes (`checkFile`, the one
+ * definition of "readable" the audit uses too), in a worker pool and through the cache of
+ * verdicts and preprocessed images, so a file the audit decoded is not decoded again. With
+ * `views: "one"` an accession whose first file does not decode takes its next readable view
+ * (logged); unreadable files are recorded in `unreadable` (the loader goes on; `checkReadable`
+ * decides whether that is too many); a file reached twice through links counts once. CSV
+ * problems (unknown label, conflicting duplicates, ambiguous label coding, a path outside the
+ * root) are usage errors naming the file, row and value.
  */
 export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): Promise<Dataset> {
   const log = ctx?.log ?? silentLog;
-  const root = options.dicomRoot;
-  if (!isDir(root)) throw usageError("missing_dicom_root", `DICOM root is not a directory: ${root}`);
-  const table = readLabelTable(options.csv, options.format ?? "auto");
+  const root = openRoot(options.dicomRoot);
+  const table = readLabelTable(options.csv, options.format ?? "auto", options.labelCoding ?? "auto");
   for (const line of table.duplicates) log.warn(line);
   if (table.emptyLabelRows.length) {
     const rows = table.emptyLabelRows;
@@ -54,38 +67,82 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
   const class5 = table.entries.length - entries.length;
   if (class5) log.info(`${class5} class-5 entries excluded (use includeClass5 / --include-class-5 to keep them)`);
 
+  const missing: MissingEntry[] = [];
+  const owner = new Map<string, string>();
+  const linked: string[] = [];
+  const pending: Pending[] = entries.map((entry) => {
+    const resolved = resolveEntry(root, table, entry);
+    // A file reached a second time (two links, two rows) belongs to the first entry that reached it.
+    const candidates = resolved.files.filter((f) => {
+      const first = owner.get(f.id);
+      if (first === undefined) owner.set(f.id, f.path);
+      else linked.push(`${f.path} is the same file as ${first}`);
+      return first === undefined;
+    });
+    if (resolved.missing || candidates.length === 0) {
+      const t = entry.target;
+      missing.push({ row: entry.row, accession: entry.accession, path: t.kind === "dir" ? t.dir : t.file, why: resolved.missing ?? "no DICOM files" });
+    }
+    return { resolved, candidates, next: 0, readable: [], bad: [] };
+  });
+  if (linked.length) log.warn(`${linked.length} DICOM file(s) reached twice through links, counted once (first: ${linked[0]})`);
+
+  const cache = options.cacheDir === null ? null : openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, log);
+  const jobOf = (file: string): CheckJob => ({ file, cacheDir: cache?.dir ?? null, writable: cache?.writable ?? false, preprocess: options.preprocess ?? null, returnEntry: false });
   const oneView = (options.views ?? "one") === "one";
+  const bar = (ctx?.progress ?? quietProgress)("checking DICOM files", oneView ? pending.filter((p) => p.candidates.length).length : pending.reduce((n, p) => n + p.candidates.length, 0));
+  const pool = openCheckPool(options.workers);
+  try {
+    // One view: rounds, each trying the next candidate of every entry still without a readable one.
+    for (;;) {
+      const batch: { p: Pending; file: FoundFile }[] = [];
+      for (const p of pending) {
+        if (oneView && (p.readable.length || p.next >= p.candidates.length)) continue;
+        const take = oneView ? [p.candidates[p.next] as FoundFile] : p.candidates.slice(p.next);
+        p.next += take.length;
+        for (const file of take) batch.push({ p, file });
+      }
+      if (batch.length === 0) break;
+      const verdicts = await pool.run(
+        batch.map((b) => jobOf(b.file.path)),
+        oneView ? undefined : () => bar.increment(1),
+      );
+      verdicts.forEach((v, i) => {
+        const { p } = batch[i] as (typeof batch)[number];
+        if (v.cacheError) cache?.writeFailed(v.cacheError);
+        if (v.readable) p.readable.push(v);
+        else p.bad.push(v);
+        if (oneView && (v.readable || p.next >= p.candidates.length)) bar.increment(1);
+      });
+    }
+  } finally {
+    pool.close();
+    bar.stop();
+  }
+
   const samples: Sample[] = [];
   const unreadable: Dataset["unreadable"] = [];
-  const missing: MissingEntry[] = [];
   const used: { relPath: string; sha256: string; label: number }[] = [];
   let totalFiles = 0;
-  const bar = (ctx?.progress ?? quietProgress)("reading DICOM headers", entries.length);
-  for (const entry of entries) {
-    const resolved = resolveEntry(root, table, entry);
-    if (resolved.missing) {
-      const t = entry.target;
-      missing.push({ row: entry.row, accession: entry.accession, path: t.kind === "dir" ? t.dir : t.file, why: resolved.missing });
+  for (const p of pending) {
+    totalFiles += p.readable.length + p.bad.length;
+    for (const v of p.bad) if (!v.readable) unreadable.push({ path: v.file, reason: v.reason, message: v.message });
+    for (const v of p.readable) {
+      samples.push(sampleOf(p.resolved, v));
+      used.push({ relPath: relativePosix(root.path, v.file), sha256: v.sha256, label: p.resolved.entry.label });
     }
-    for (const file of resolved.files) {
-      const check = await examineFile(root, file);
-      totalFiles++;
-      if (check.reason !== null) {
-        unreadable.push({ path: check.path, reason: check.reason, message: check.message ?? check.reason });
-        continue;
-      }
-      samples.push(sampleOf(resolved, check));
-      used.push({ relPath: relativePosix(root, check.path), sha256: check.sha256, label: entry.label });
-      // Upstream took the first file of the exam; the first readable one is the same file whenever that one is readable.
-      if (oneView) break;
+    if (oneView && p.bad.length && p.readable[0]) {
+      log.info(`accession ${p.resolved.accession}: ${p.bad.length} file(s) do not decode, took the next readable view ${relativePosix(root.path, p.readable[0].file)}`);
     }
-    bar.increment(1);
   }
-  bar.stop();
   if (missing.length) log.warn(`${missing.length} CSV entries have no DICOM on disk (first: ${missing[0]?.path}, ${missing[0]?.why})`);
-  if (unreadable.length) log.warn(`${unreadable.length} of ${totalFiles} DICOM files unreadable (first: ${unreadable[0]?.message})`);
-  const unlisted = unlistedDirs(root, table);
-  if (unlisted.length) log.info(`${unlisted.length} directories under ${root} have no CSV row (first: ${unlisted[0]})`);
+  if (unreadable.length) {
+    log.warn(`${unreadable.length} of ${totalFiles} DICOM files do not decode and are skipped:`);
+    for (const u of unreadable.slice(0, LOGGED)) log.warn(`  ${u.message}`);
+    if (unreadable.length > LOGGED) log.warn(`  … and ${unreadable.length - LOGGED} more`);
+  }
+  const unlisted = unlistedDirs(root.path, table);
+  if (unlisted.length) log.info(`${unlisted.length} directories under ${root.path} have no CSV row (first: ${unlisted[0]})`);
   return {
     samples,
     fingerprint: dataFingerprint(used),
@@ -95,6 +152,6 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
     csvRows: table.csvRows,
     missing,
     unlistedDirs: unlisted,
-    skipped: { class5, emptyLabel: table.emptyLabelRows.length, duplicates: table.duplicates.length },
+    skipped: { class5, emptyLabel: table.emptyLabelRows.length, duplicates: table.duplicates.length, linkedFiles: linked.length },
   };
 }

@@ -1,36 +1,40 @@
-import { readFile } from "node:fs/promises";
+import { lstatSync, realpathSync } from "node:fs";
 import { sha256 } from "../artifacts/index.ts";
-import { DicomError, readDicomTags, type DicomTags } from "../dicom/index.ts";
+import { usageError } from "../errors/index.ts";
 import type { LabelEntry } from "./formats.ts";
-import { insideRoot, isDir, isFile, listDicomFiles, relativePosix, topLevelDirs } from "./files.ts";
+import { checkInsideRoot, insideRoot, isDir, listDicomFiles, relativePosix, topLevelDirs } from "./files.ts";
 import type { LabelTable } from "./table.ts";
 
 /** Why a CSV entry has no image: its directory or file is absent, or its directory holds no DICOM. */
 export type MissingWhy = "no directory" | "no file" | "no DICOM files";
+
+/** The DICOM root as given, and its real path (links resolved), which every file must lie under. */
+export interface DataRoot {
+  path: string;
+  real: string;
+}
+
+/** Opens the DICOM root: a usage error naming it when it is not a directory. */
+export function openRoot(root: string): DataRoot {
+  if (!isDir(root)) throw usageError("missing_dicom_root", `DICOM root is not a directory: ${root}`);
+  return { path: root, real: realpathSync(root) };
+}
+
+/** A file found for an entry: its path under the root as given, and what identifies it on disk. */
+export interface FoundFile {
+  /** Joined under the DICOM root, as `Sample.imagePath`. */
+  path: string;
+  /** Its real path (links resolved); the path itself when it does not resolve (a dangling link). Two links to one file share it. */
+  id: string;
+}
 
 /** A CSV entry with the DICOM files it points at, in sorted path order. */
 export interface ResolvedEntry {
   entry: LabelEntry;
   /** The accession as found on disk (zero-padded when only the padded directory exists). */
   accession: string;
-  /** Paths joined under the DICOM root. */
-  files: string[];
+  files: FoundFile[];
   missing: MissingWhy | null;
-}
-
-/** One DICOM file examined: content hash, and its header tags or why they could not be read. */
-export interface FileCheck {
-  /** Joined under the DICOM root, as `Sample.imagePath`. */
-  path: string;
-  /** Relative to the DICOM root, `/`-separated. */
-  relPath: string;
-  /** SHA-256 of the file's bytes. */
-  sha256: string;
-  tags: DicomTags | null;
-  /** `DicomFailure` code, or `io_error`; null when readable. */
-  reason: string | null;
-  /** The full error message when unreadable. */
-  message: string | null;
 }
 
 /** The directories directly under `root` that `entry` points into. */
@@ -40,52 +44,54 @@ function topDirsOf(root: string, table: LabelTable, entry: LabelEntry): string[]
   return [relativePosix(root, insideRoot(root, t.file, `${table.file} row ${entry.row}`)).split("/")[0] as string];
 }
 
-/** Finds the DICOM files of one entry. Paths outside the root are a usage error naming the CSV row. */
-export function resolveEntry(root: string, table: LabelTable, entry: LabelEntry): ResolvedEntry {
+/** Something is there (a file, a link even a dangling one, a FIFO), and it is not a directory. */
+function presentNonDir(path: string): boolean {
+  try {
+    return !lstatSync(path).isDirectory() && !isDir(path);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The DICOM files under directory `dir`, each checked to lie inside the root's real path (a
+ * link out of the archive is a usage error naming `where` and the link).
+ */
+export function findFiles(root: DataRoot, dir: string, where: string): FoundFile[] {
+  return listDicomFiles(dir).map((path) => ({ path, id: checkInsideRoot(root.real, root.path, path, where) ?? path }));
+}
+
+/**
+ * Finds the DICOM files of one entry. Paths are refused (usage error naming the CSV row) when
+ * they leave the root lexically (`../x`) or through a link (an accession folder `000778 -> ..`,
+ * one linking to the root itself, a file link to `/etc`).
+ */
+export function resolveEntry(root: DataRoot, table: LabelTable, entry: LabelEntry): ResolvedEntry {
   const where = `${table.file} row ${entry.row}`;
   const t = entry.target;
   if (t.kind === "dir") {
     for (const name of [t.dir, ...(t.padded ? [t.padded] : [])]) {
-      const dir = insideRoot(root, name, where);
+      const dir = insideRoot(root.path, name, where);
       if (isDir(dir)) {
-        const files = listDicomFiles(dir);
+        checkInsideRoot(root.real, root.path, dir, where);
+        const files = findFiles(root, dir, where);
         return { entry, accession: name, files, missing: files.length ? null : "no DICOM files" };
       }
     }
     return { entry, accession: entry.accession, files: [], missing: "no directory" };
   }
-  const file = insideRoot(root, t.file, where);
-  if (isFile(file)) return { entry, accession: entry.accession, files: [file], missing: null };
+  const file = insideRoot(root.path, t.file, where);
+  if (presentNonDir(file)) return { entry, accession: entry.accession, files: [{ path: file, id: checkInsideRoot(root.real, root.path, file, where) ?? file }], missing: null };
   if (t.fallbackDir) {
-    const dir = insideRoot(root, t.fallbackDir, where);
+    const dir = insideRoot(root.path, t.fallbackDir, where);
     if (isDir(dir)) {
+      checkInsideRoot(root.real, root.path, dir, where);
       // TCIA's download renames the folders below the first one; the first DICOM there is the image.
-      const first = listDicomFiles(dir)[0];
+      const first = findFiles(root, dir, where)[0];
       return { entry, accession: entry.accession, files: first ? [first] : [], missing: first ? null : "no DICOM files" };
     }
   }
   return { entry, accession: entry.accession, files: [], missing: "no file" };
-}
-
-/**
- * Reads one file, hashes it and parses its header. An unreadable file (DicomError, or an I/O
- * error such as a permission problem) is reported in the result, never thrown.
- */
-export async function examineFile(root: string, path: string): Promise<FileCheck> {
-  const relPath = relativePosix(root, path);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    return { path, relPath, sha256: "", tags: null, reason: "io_error", message: `cannot read ${path}: ${(err as Error).message}` };
-  }
-  const hash = sha256(bytes);
-  try {
-    return { path, relPath, sha256: hash, tags: readDicomTags(bytes, path), reason: null, message: null };
-  } catch (err) {
-    if (err instanceof DicomError) return { path, relPath, sha256: hash, tags: null, reason: err.reason, message: err.message };
-    throw err;
-  }
 }
 
 /**
@@ -99,7 +105,7 @@ export function dataFingerprint(items: readonly { relPath: string; sha256: strin
 
 /**
  * Directories directly under `root` that no entry of `table` refers to (class 5 entries count as
- * referring): upstream's `dirs_missing_csv`.
+ * referring): upstream's `dirs_missing_csv`. Links to directories are not exam folders.
  */
 export function unlistedDirs(root: string, table: LabelTable): string[] {
   const referenced = new Set(table.entries.flatMap((e) => topDirsOf(root, table, e)));

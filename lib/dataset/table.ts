@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import { usageError } from "../errors/index.ts";
 import { readCsv, type CsvTable } from "./csv.ts";
 import { readRows, resolveFormat, type DatasetFormat, type LabelEntry } from "./formats.ts";
+import type { LabelCoding } from "./labels.ts";
 
 /** A label CSV read and checked: one entry per exam (exam-level formats) or image (image-level ones). */
 export interface LabelTable {
@@ -24,13 +25,13 @@ function keyOf(entry: LabelEntry): { key: string; what: string } {
 }
 
 /** Builds the label table from a parsed CSV; see `readLabelTable`. */
-export function labelTable(table: CsvTable, format: DatasetFormat | "auto"): LabelTable {
+export function labelTable(table: CsvTable, format: DatasetFormat | "auto", coding: LabelCoding = "auto"): LabelTable {
   const resolved = resolveFormat(table, format);
   const entries: LabelEntry[] = [];
   const emptyLabelRows: number[] = [];
   const duplicates: string[] = [];
   const seen = new Map<string, LabelEntry>();
-  for (const result of readRows(table, resolved)) {
+  for (const result of readRows(table, resolved, coding)) {
     if ("emptyLabel" in result) {
       emptyLabelRows.push(result.row);
       continue;
@@ -53,9 +54,10 @@ export function labelTable(table: CsvTable, format: DatasetFormat | "auto"): Lab
 }
 
 /**
- * Reads a label CSV in `format` (`auto`: from the header). Errors name the file, the 1-based row
- * and the value: unknown label, empty identifier, conflicting duplicate, missing column.
+ * Reads a label CSV in `format` (`auto`: from the header), its labels in `coding` (`auto`: from
+ * the values, refused when they cannot tell). Errors name the file, the 1-based row and the
+ * value: unknown label, empty identifier, conflicting duplicate, missing column, ambiguous coding.
  */
-export function readLabelTable(csv: string, format: DatasetFormat | "auto" = "auto"): LabelTable {
-  return labelTable(readCsv(csv), format);
+export function readLabelTable(csv: string, format: DatasetFormat | "auto" = "auto", coding: LabelCoding = "auto"): LabelTable {
+  return labelTable(readCsv(csv), format, coding);
 }

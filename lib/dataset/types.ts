@@ -1,5 +1,6 @@
+import type { PreprocessOptions } from "../dicom/index.ts";
 import type { DatasetFormat } from "./formats.ts";
-import type { DensityLabel } from "./labels.ts";
+import type { DensityLabel, LabelCoding } from "./labels.ts";
 import type { MissingWhy } from "./scan.ts";
 
 /** One labelled image. */
@@ -38,6 +39,17 @@ export interface DatasetOptions {
   views?: "one" | "all";
   /** Default `auto`: detected from the header row. */
   format?: "auto" | DatasetFormat;
+  /** How a path-based CSV's label column counts (`0-3`, `1-4`, `A-D`); default `auto`: from the values, refused when they cannot tell. */
+  labelCoding?: LabelCoding;
+  /**
+   * Cache of decode verdicts and preprocessed images (default `.cache/preprocessed`); null for
+   * none. A read-only folder is read, not written.
+   */
+  cacheDir?: string | null;
+  /** Preprocess each file that decodes into the cache as well (training's size and window), so training then only reads entries. */
+  preprocess?: PreprocessOptions;
+  /** Workers decoding files; default: every core (small batches decode on the calling thread). */
+  workers?: number;
 }
 
 /** A CSV entry that matched nothing on disk. */
@@ -53,7 +65,7 @@ export interface Dataset {
   samples: Sample[];
   /** SHA-256 over sorted (path, file sha256, label): see `dataFingerprint`. */
   fingerprint: string;
-  /** Files examined whose header could not be read, with the reason code and message. */
+  /** Files examined that do not decode (see `checkFile`), with the reason code and message. */
   unreadable: { path: string; reason: string; message: string }[];
   /** DICOM files examined (readable + unreadable). With `views: "one"` the loader stops at an accession's first readable file. */
   totalFiles: number;
@@ -64,6 +76,6 @@ export interface Dataset {
   missing: MissingEntry[];
   /** Directories under the DICOM root that no CSV row names (not fatal). */
   unlistedDirs: string[];
-  /** Rows left out: class 5 (without includeClass5), empty label, merged duplicates. */
-  skipped: { class5: number; emptyLabel: number; duplicates: number };
+  /** Rows left out: class 5 (without includeClass5), empty label, merged duplicates; files reached a second time through links. */
+  skipped: { class5: number; emptyLabel: number; duplicates: number; linkedFiles: number };
 }

@@ -16,10 +16,18 @@ export type DicomFailure =
 export class DicomError extends TaskError {
   readonly file: string;
   readonly reason: DicomFailure;
+  /** What is wrong, without the file name (the same bytes give the same detail under any name). */
+  readonly detail: string;
   constructor(file: string, reason: DicomFailure, detail: string, options: { cause?: unknown } = {}) {
-    super("dicom_unreadable", `unreadable DICOM ${file} (${reason}): ${detail}`, { exitCode: 1, ...options });
+    super("dicom_unreadable", unreadableMessage(file, reason, detail), { exitCode: 1, ...options });
     this.name = "DicomError";
     this.file = file;
     this.reason = reason;
+    this.detail = detail;
   }
+}
+
+/** The one wording of "this file cannot be read": the file, the reason code, the detail. */
+export function unreadableMessage(file: string, reason: string, detail: string): string {
+  return `unreadable DICOM ${file} (${reason}): ${detail}`;
 }

@@ -1,4 +1,4 @@
-export { DicomError } from "./errors.ts";
+export { DicomError, unreadableMessage } from "./errors.ts";
 export type { DicomFailure } from "./errors.ts";
 export { readDicomTags } from "./header.ts";
 export type { DicomTags } from "./header.ts";

@@ -56,7 +56,8 @@ describe("audit task", () => {
       { path: "000123/a.dcm", sha256: hashes["000123/a.dcm"], readable: true, reason: null },
       { path: "000123/b.dcm", sha256: hashes["000123/b.dcm"], readable: true, reason: null },
       { path: "000124/x.dcm", sha256: hashes["000124/x.dcm"], readable: true, reason: null },
-      { path: "000125/1.dcm", sha256: hashes["000125/1.dcm"], readable: false, reason: "truncated" },
+      // Refused from its header alone: not read whole, so not hashed.
+      { path: "000125/1.dcm", sha256: "", readable: false, reason: "truncated" },
       { path: "000125/2.dcm", sha256: hashes["000125/2.dcm"], readable: true, reason: null },
       { path: "000999/y.dcm", sha256: hashes["000999/y.dcm"], readable: true, reason: null },
     ]);
@@ -70,7 +71,7 @@ describe("audit task", () => {
         "accession,classification,dicom_count,readable_count,unreadable_count,sample_checksum,notes",
         `000123,2,2,2,0,${hashes["000123/a.dcm"]},`,
         `000124,5,1,1,0,${hashes["000124/x.dcm"]},class 5 (non-standard incidence): excluded`,
-        `000125,3,2,1,1,${hashes["000125/1.dcm"]},unreadable: 000125/1.dcm (truncated)`,
+        "000125,3,2,1,1,,unreadable: 000125/1.dcm (truncated)",
         "000777,1,0,0,0,,no DICOM files",
         `000999,,1,1,0,${hashes["000999/y.dcm"]},no CSV row`,
         "",

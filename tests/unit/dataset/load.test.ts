@@ -62,7 +62,7 @@ describe("loadDataset on classificacao.csv", () => {
     const ds = await loadDataset({ csv, dicomRoot: root });
     expect(ds.missing).toEqual([{ row: 5, accession: "000200", path: "000200", why: "no directory" }]);
     expect(ds.unlistedDirs).toEqual(["000999"]);
-    expect(ds.skipped).toEqual({ class5: 1, emptyLabel: 0, duplicates: 0 });
+    expect(ds.skipped).toEqual({ class5: 1, emptyLabel: 0, duplicates: 0, linkedFiles: 0 });
     expect(ds.csvRows).toBe(5);
   });
 
@@ -100,7 +100,7 @@ describe("loadDataset on classificacao.csv", () => {
 
   test("loadDataset refuses an accession that escapes the DICOM root", async () => {
     const evil = tmp.write("evil.csv", "AccessionNumber,Classification\n000123,2\n../../etc,3\n");
-    await expect(loadDataset({ csv: evil, dicomRoot: root })).rejects.toThrow(`${evil} row 3: path outside the DICOM root ${root}: "../../etc"`);
+    await expect(loadDataset({ csv: evil, dicomRoot: root })).rejects.toThrow(`${evil} row 3: AccessionNumber "../../etc" is not a folder name`);
   });
 
   test("loadDataset on a missing DICOM root is a usage error naming it", async () => {

@@ -45,13 +45,13 @@ describe("labelTable (format detection and row reading)", () => {
     expect(t.entries.map((e) => e.label)).toEqual([1, 4, 2]);
   });
 
-  test("labelTable reads a numeric label column without 0 as 1–4 (the ambiguous 1–3 case counts from 1)", () => {
-    const t = table("image_path,label\na.dcm,1\nb.dcm,3\nc.dcm,2\n");
-    expect(t.entries.map((e) => e.label)).toEqual([1, 3, 2]);
+  test("labelTable reads a numeric label column holding a 4 as 1–4", () => {
+    const t = table("image_path,label\na.dcm,1\nb.dcm,4\nc.dcm,2\n");
+    expect(t.entries.map((e) => e.label)).toEqual([1, 4, 2]);
   });
 
-  test("labelTable rejects 4 in a 0-based column, saying why the column counts from 0", () => {
-    expect(() => table("image_path,label\na.dcm,0\nb.dcm,4\n")).toThrow('labels.csv row 3: unknown label in label: "4" (expected A–D or 0–3 (this column holds a 0');
+  test("labelTable refuses a column holding both a 0 and a 4: no single coding has both", () => {
+    expect(() => table("image_path,label\na.dcm,0\nb.dcm,4\n")).toThrow("labels.csv: column label holds 1 label(s) 0 (only a 0-based column has one) and a 4 (only a 1-based column has one)");
   });
 
   test("labelTable reads a CBIS-DDSM description CSV (mass spelling breast_density, TCIA fallback folder)", () => {
