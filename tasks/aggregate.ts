@@ -86,6 +86,7 @@ export default defineTask({
     "bun run task aggregate --run outputs/cv_seed42 --sigma population --bootstrap 0",
     "bun run task aggregate --compare 'outputs/cfg_a/*' --compare 'outputs/cfg_b/*' --outdir outputs/compare_a_b",
   ],
+  outputs: (p) => [join(p.outdir, "aggregate.json"), join(p.outdir, "aggregate.csv")],
   async run(params, ctx) {
     if (params.compare.length !== 0 && params.compare.length !== 2) {
       throw usageError("bad_compare", `--compare needs exactly two configurations (A then B), got ${params.compare.length}: ${params.compare.join(", ")}`);

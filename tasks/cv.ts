@@ -27,6 +27,8 @@ export default defineTask({
     cvOutdir: z.string().default("outputs/density_experiments/results_k").describe("folds go to <cv-outdir>/fold_{1..k}/results/"),
   }),
   examples: ["bun run task cv --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --cv-folds 3 --cv-outdir outputs/cv"],
+  uses: ["split", "train"],
+  outputs: (p) => [join(p.cvOutdir, "cv_summary.json")],
   async run(params, ctx) {
     const { cvFolds, cvOutdir, ...train } = params;
     let splitPath = train.split;
@@ -38,6 +40,8 @@ export default defineTask({
         folds: cvFolds,
         includeClass5: train.includeClass5,
         views: train.views,
+        labelCoding: train.labelCoding,
+        cacheDir: train.cacheDir,
         ...(train.subset ? { subset: train.subset } : {}),
         outdir: join(cvOutdir, "split"),
       });

@@ -36,6 +36,9 @@ export default defineTask({
     seeds: z.array(z.number().int().nonnegative()).default([42, 43, 44]).describe("seeds for --promote"),
   }),
   examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
+  // Trials run as `cli/main.ts train` processes, which no import statement shows.
+  uses: ["train"],
+  outputs: (p) => [join(p.outdir, "hpo_summary.json")],
   async run(params, ctx) {
     const { space: spacePath, nTrials, timeout, workers, sampler, prune, study: studyName, outdir, promote, seeds, ...train } = params;
     const space = readSearchSpace(spacePath);

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { TaskError } from "../lib/errors/index.ts";
-import { buildGraph, readExperiment, runGraph } from "../lib/pipeline/index.ts";
+import { buildGraph, readExperiment, resolveNodes, runGraph } from "../lib/pipeline/index.ts";
 import { quietProgress } from "../lib/progress/index.ts";
 import { defineTask } from "../lib/task/index.ts";
 
@@ -21,7 +21,7 @@ export default defineTask({
   examples: ["bun run task pipeline experiments/demo.json --dry-run --explain", "bun run task pipeline experiments/demo.json --jobs 2 --set train.epochs=5"],
   async run(params, ctx) {
     const experiment = readExperiment(params.experiment, params.set);
-    const nodes = buildGraph(experiment);
+    const nodes = await resolveNodes(buildGraph(experiment), ROOT);
     const outdir = experiment.outdir ?? join("outputs", "experiments", experiment.name);
     const stateDir = join(outdir, ".pipeline");
     ctx.log.info(`pipeline ${experiment.name}: ${nodes.length} nodes, state in ${stateDir}${params.dryRun ? " (dry run)" : ""}`);

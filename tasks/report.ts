@@ -25,6 +25,8 @@ export default defineTask({
     "bun run task report --run outputs/density/results_4 --run outputs/density/results_5 --run outputs/density/results_6 --cv outputs/density_experiments/results_k",
     "bun run task report-pack --aggregate outputs/aggregate/aggregate.json --assets-dir Article/assets",
   ],
+  uses: ["aggregate"],
+  outputs: (p) => [join(p.assetsDir, "report.html")],
   async run(params, ctx) {
     if (params.run.length === 0 && !params.aggregate && !params.cv && !params.hpo) {
       throw usageError("nothing_to_report", "nothing to report: give --run, --aggregate, --cv or --hpo");

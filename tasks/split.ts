@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { loadDataset, type Sample } from "../lib/dataset/index.ts";
+import { DEFAULT_CACHE_DIR, LABEL_CODINGS, loadDataset, type Sample } from "../lib/dataset/index.ts";
 import { usageError } from "../lib/errors/index.ts";
 import { deriveSeed } from "../lib/rng/index.ts";
 import {
+  checkTrainable,
   compareStrings,
   groupKFold,
   groupSamples,
@@ -36,15 +37,18 @@ export default defineTask({
     includeClass5: z.boolean().default(false).describe("keep class 5 (non-standard incidence)"),
     views: z.enum(["one", "all"]).default("one").describe("classificacao.csv: one image per accession, or every view"),
     format: z.enum(["auto", "classificacao", "paths", "cbis-ddsm", "vindr", "rsna"]).default("auto").describe("CSV layout; auto detects it from the header"),
+    labelCoding: z.enum(LABEL_CODINGS).default("auto").describe("how a path-based CSV's numeric labels count: 0-3 or 1-4 (A = 0 or 1), A-D; auto tells from the values and refuses when it cannot"),
+    cacheDir: z.string().default(DEFAULT_CACHE_DIR).describe("cache of decode verdicts shared with audit and train (a read-only one is read, not written)"),
     outdir: z.string().default("outputs/split").describe("directory to write split.json into"),
   }),
   examples: [
     "bun run task split --csv classificacao.csv --dicom-root archive --seed 42 --val-frac 0.2 --outdir outputs/split",
     "bun run task split --csv classificacao.csv --dicom-root archive --seed 42 --folds 5 --outdir outputs/split_k5",
   ],
+  outputs: (p) => [join(p.outdir, "split.json")],
   async run(params, ctx) {
     const dataset = await loadDataset(
-      { csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views, format: params.format },
+      { csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views, format: params.format, labelCoding: params.labelCoding, cacheDir: params.cacheDir },
       ctx,
     );
     if (dataset.samples.length === 0) throw usageError("no_samples", `no readable labelled image in ${params.csv} under ${params.dicomRoot}`);
@@ -73,6 +77,14 @@ export default defineTask({
 
     const kfold = params.folds >= 2;
     const partition = kfold ? groupKFold(items, { folds: params.folds, seed: params.seed }) : holdoutSplit(items, { valFrac: params.valFrac, seed: params.seed });
+    // A split train would refuse later (an empty side, one class) is refused here, naming the counts.
+    const others = (k: number) => partition.parts.filter((_, i) => i !== k).flatMap((p) => p.items);
+    checkTrainable(
+      kfold
+        ? partition.parts.map((p, k) => ({ name: `fold ${k + 1} of ${params.folds}`, train: others(k), val: p.items }))
+        : [{ name: `the split (--val-frac ${params.valFrac}${params.subset > 0 ? `, --subset ${params.subset}` : ""})`, train: partition.parts.find((p) => p.name === "train")?.items ?? [], val: partition.parts.find((p) => p.name === "val")?.items ?? [] }],
+      kfold ? "use fewer --folds or more data, and check the labels in --csv" : "use more data, a larger --val-frac or --subset, and check the labels in --csv",
+    );
     warnings.push(...partition.warnings);
     const stats = splitStats(partition);
     const samples = partition.parts

@@ -22,6 +22,7 @@ export default defineTask({
     encodings: z.array(z.enum(DICOM_ENCODINGS as [DicomEncoding, ...DicomEncoding[]])).min(1).default([...DICOM_ENCODINGS]).describe("transfer syntaxes to use, each in a share of accessions (repeat the flag)"),
   }),
   examples: ["bun run task synth --outdir data/generated/synth --accessions 120 --seed 42", "bun run task synth --outdir out/big --accessions 2057 --image-size 512 --encodings jpeg-ls --encodings explicit-le"],
+  outputs: (p) => [join(p.outdir, "synth.json"), join(p.outdir, "classificacao.csv")],
   async run(params, ctx) {
     const started = performance.now();
     const cohort = await generateCohort(

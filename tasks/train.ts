@@ -1,5 +1,9 @@
+import { join } from "node:path";
 import { defineTask } from "../lib/task/index.ts";
 import { runTraining, trainParams } from "../lib/train/index.ts";
+
+/** What identifies a finished run; only known beforehand when --run-dir names the directory. */
+const RUN_OUTPUTS = ["summary.json", "metrics/val_metrics.json", "val_predictions.csv", "train_history.csv", "best_model/weights.bin"];
 
 export default defineTask({
   name: "train",
@@ -10,5 +14,6 @@ export default defineTask({
     "bun run task train --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 10 --backend wasm",
     "bun run task train --csv classificacao.csv --outdir outputs/run --resume",
   ],
+  outputs: (p) => (p.runDir ? RUN_OUTPUTS.map((f) => join(p.runDir as string, f)) : []),
   run: runTraining,
 });

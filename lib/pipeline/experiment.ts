@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { usageError } from "../errors/index.ts";
 import { readJson } from "../artifacts/index.ts";
+import { LABEL_CODINGS } from "../dataset/labels.ts";
 
 const params = z.record(z.string(), z.unknown());
 
@@ -26,6 +27,8 @@ export const experimentSchema = z
         includeClass5: z.boolean().optional(),
         views: z.enum(["one", "all"]).optional(),
         format: z.enum(["auto", "classificacao", "paths", "cbis-ddsm", "vindr", "rsna"]).optional(),
+        /** How a path-based CSV's numeric labels count (`--label-coding`); every data task gets it. */
+        labelCoding: z.enum(LABEL_CODINGS).optional(),
       })
       .strict()
       .refine((d) => (d.synth !== undefined) !== (d.csv !== undefined && d.dicomRoot !== undefined), "give either synth or both csv and dicomRoot"),

@@ -1,9 +1,11 @@
 import { join } from "node:path";
+import { errorMessage, usageError } from "../errors/index.ts";
 import { deriveSeed } from "../rng/index.ts";
+import { loadTask, validateParams } from "../task/index.ts";
 import type { Experiment } from "./experiment.ts";
 
-/** One task run of the experiment graph. */
-export interface PipelineNode {
+/** One task run of the experiment graph, as the experiment file describes it. */
+export interface GraphNode {
   /** Stable id, e.g. `train/seed-42`; also names its cache record and log file. */
   id: string;
   task: string;
@@ -11,8 +13,6 @@ export interface PipelineNode {
   params: Record<string, unknown>;
   /** Ids of the nodes whose outputs this one reads. */
   deps: string[];
-  /** Files this node writes whose SHA-256 identifies its result (checked on a cache hit). */
-  outputs: string[];
   /**
    * When set and `marker` exists after an interrupted run of the same cache key, the node is
    * re-run with `params[param] = true` (training resumes from its checkpoint).
@@ -25,19 +25,33 @@ export interface PipelineNode {
   workDir?: string;
 }
 
-/** Builds the graph: data → split × seeds → train × seeds, cv → aggregate → report. */
-export function buildGraph(exp: Experiment): PipelineNode[] {
+/** A node with what its task definition says about it (see `resolveNodes`). */
+export interface PipelineNode extends GraphNode {
+  /** Files this node writes whose SHA-256 identifies its result (checked on a cache hit): the task's `outputs(params)`. */
+  outputs: string[];
+  /**
+   * Task files whose code is this node's code: its own and those of the tasks it starts (the
+   * task's `uses`, transitively). Default: `tasks/<task>.ts` alone.
+   */
+  codeFiles?: string[];
+}
+
+/**
+ * Builds the graph: data → split × seeds → train × seeds, cv → aggregate → report. What each
+ * node writes and which code it runs come from its task's definition: see `resolveNodes`.
+ */
+export function buildGraph(exp: Experiment): GraphNode[] {
   const out = exp.outdir ?? join("outputs", "experiments", exp.name);
-  const nodes: PipelineNode[] = [];
+  const nodes: GraphNode[] = [];
   let csv: string;
   let dicomRoot: string;
   const dataDeps: string[] = [];
-  const { synth, includeClass5, views, format } = exp.dataset;
+  const { synth, includeClass5, views, format, labelCoding } = exp.dataset;
   if (synth) {
     const dir = join(out, "data");
     csv = join(dir, "classificacao.csv");
     dicomRoot = join(dir, "archive");
-    nodes.push({ id: "synth", task: "synth", params: { ...synth, outdir: dir }, deps: [], outputs: [join(dir, "synth.json"), csv] });
+    nodes.push({ id: "synth", task: "synth", params: { ...synth, outdir: dir }, deps: [] });
     dataDeps.push("synth");
   } else {
     csv = exp.dataset.csv as string;
@@ -45,21 +59,23 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
   }
   // Each task gets only the reading options it takes (child tasks refuse unknown params).
   const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const auditOptions = defined({ includeClass5, format });
-  const data = defined({ csv, dicomRoot, includeClass5, views });
-  const splitData = { ...data, ...defined({ format }) };
+  const data = defined({ csv, dicomRoot, includeClass5, views, labelCoding });
+  // The audit decodes every file into training's cache, at training's size and window, so the
+  // trainings only read entries; split shares the cache's decode verdicts.
+  const cacheDir = exp.train.cacheDir;
+  const auditOptions = defined({ includeClass5, format, labelCoding, cacheDir, imgSize: exp.train.imgSize, window: exp.train.window });
+  const splitData = { ...data, ...defined({ format, cacheDir }) };
   const auditDir = join(out, "audit");
   nodes.push({
     id: "audit",
     task: "audit",
     params: { ...auditOptions, csv, dicomRoot, outdir: auditDir },
     deps: [...dataDeps],
-    outputs: [join(auditDir, "data_manifest.json"), join(auditDir, "data_audit.csv")],
   });
   const runDirs: string[] = [];
   for (const seed of exp.seeds) {
     const splitDir = join(out, "splits", `seed_${seed}`);
-    nodes.push({ id: `split/seed-${seed}`, task: "split", params: { ...splitData, ...exp.split, seed, outdir: splitDir }, deps: ["audit"], outputs: [join(splitDir, "split.json")] });
+    nodes.push({ id: `split/seed-${seed}`, task: "split", params: { ...splitData, ...exp.split, seed, outdir: splitDir }, deps: ["audit"] });
     const runDir = join(out, "runs", `seed_${seed}`, "results");
     runDirs.push(runDir);
     nodes.push({
@@ -67,19 +83,18 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
       task: "train",
       params: { ...data, ...exp.train, seed, split: join(splitDir, "split.json"), runDir },
       deps: [`split/seed-${seed}`],
-      outputs: trainOutputs(runDir),
       resume: { param: "resume", marker: join(runDir, "checkpoint", "last.ckpt") },
       workDir: runDir,
     });
   }
   const aggDir = join(out, "aggregate");
-  nodes.push({ id: "aggregate", task: "aggregate", params: { ...exp.aggregate, run: runDirs, outdir: aggDir }, deps: exp.seeds.map((s) => `train/seed-${s}`), outputs: [join(aggDir, "aggregate.json"), join(aggDir, "aggregate.csv")] });
+  nodes.push({ id: "aggregate", task: "aggregate", params: { ...exp.aggregate, run: runDirs, outdir: aggDir }, deps: exp.seeds.map((s) => `train/seed-${s}`) });
   let cvDir: string | undefined;
   if (exp.cv) {
     const seed = exp.cv.seed ?? (exp.seeds[0] as number);
     const splitDir = join(out, "splits", `cv_${exp.cv.folds}_seed_${seed}`);
     const split = join(splitDir, "split.json");
-    nodes.push({ id: "split/cv", task: "split", params: { ...splitData, ...exp.split, seed, folds: exp.cv.folds, outdir: splitDir }, deps: ["audit"], outputs: [split] });
+    nodes.push({ id: "split/cv", task: "split", params: { ...splitData, ...exp.split, seed, folds: exp.cv.folds, outdir: splitDir }, deps: ["audit"] });
     cvDir = join(out, "cv");
     // One node per fold, so folds train in parallel; each is exactly the run the cv task would
     // make (seed stream fold/k, run dir fold_k/results), which the cv node then finds done.
@@ -92,8 +107,7 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
         task: "train",
         params: { ...data, ...exp.train, seed: deriveSeed(seed, `fold/${k}`), split, fold: k, runDir },
         deps: ["split/cv"],
-        outputs: trainOutputs(runDir),
-        resume: { param: "resume", marker: join(runDir, "checkpoint", "last.ckpt") },
+          resume: { param: "resume", marker: join(runDir, "checkpoint", "last.ckpt") },
         workDir: runDir,
       });
     }
@@ -102,13 +116,12 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
       task: "cv",
       params: { ...data, ...exp.train, seed, split, cvFolds: exp.cv.folds, cvOutdir: cvDir },
       deps: folds,
-      outputs: [join(cvDir, "cv_summary.json")],
     });
   }
   let hpoDir: string | undefined;
   if (exp.hpo) {
     hpoDir = join(out, "hpo");
-    nodes.push({ id: "hpo", task: "hpo", params: { ...data, ...exp.hpo, outdir: hpoDir }, deps: ["audit"], outputs: [join(hpoDir, "hpo_summary.json")], workDir: hpoDir });
+    nodes.push({ id: "hpo", task: "hpo", params: { ...data, ...exp.hpo, outdir: hpoDir }, deps: ["audit"], workDir: hpoDir });
   }
   if (exp.report) {
     const assetsDir = (exp.report.assetsDir as string | undefined) ?? join(out, "Article", "assets");
@@ -117,12 +130,40 @@ export function buildGraph(exp: Experiment): PipelineNode[] {
       task: "report",
       params: { ...exp.report, run: runDirs, aggregate: join(aggDir, "aggregate.json"), ...(cvDir ? { cv: cvDir } : {}), ...(hpoDir ? { hpo: hpoDir } : {}), assetsDir },
       deps: ["aggregate", ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : [])],
-      outputs: [join(assetsDir, "report.html")],
     });
   }
   return nodes;
 }
 
-function trainOutputs(runDir: string): string[] {
-  return ["summary.json", "metrics/val_metrics.json", "val_predictions.csv", "train_history.csv", "best_model/weights.bin"].map((f) => join(runDir, f));
+
+/**
+ * Completes the nodes from their tasks' definitions: params validated as strictly as the CLI
+ * does (an experiment file with a misspelt param fails here, before anything runs), the files
+ * identifying each node's result (`outputs(params)`), and the task files whose code is the
+ * node's (its own and, transitively, those of the tasks it `uses`).
+ */
+export async function resolveNodes(nodes: readonly GraphNode[], root: string): Promise<PipelineNode[]> {
+  const codeFilesOf = async (task: string): Promise<string[]> => {
+    const names = new Set<string>();
+    const visit = async (name: string) => {
+      const def = await loadTask(name);
+      if (names.has(def.name)) return;
+      names.add(def.name);
+      for (const used of def.uses ?? []) await visit(used);
+    };
+    await visit(task);
+    return [...names].sort().map((n) => join(root, "tasks", `${n}.ts`));
+  };
+  const out: PipelineNode[] = [];
+  for (const node of nodes) {
+    const def = await loadTask(node.task);
+    let valid: Record<string, unknown>;
+    try {
+      valid = validateParams(def, node.params);
+    } catch (err) {
+      throw usageError("bad_experiment", `node ${node.id} (task ${def.name}): ${errorMessage(err)}`);
+    }
+    out.push({ ...node, outputs: def.outputs?.(valid as never) ?? [], codeFiles: await codeFilesOf(node.task) });
+  }
+  return out;
 }

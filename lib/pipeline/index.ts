@@ -1,7 +1,7 @@
 export { experimentSchema, readExperiment } from "./experiment.ts";
 export type { Experiment } from "./experiment.ts";
-export { buildGraph } from "./graph.ts";
-export type { PipelineNode } from "./graph.ts";
+export { buildGraph, resolveNodes } from "./graph.ts";
+export type { GraphNode, PipelineNode } from "./graph.ts";
 export { runGraph, childProcessExecutor } from "./runner.ts";
 export type { NodeOutcome, RunOptions } from "./runner.ts";
 export { cacheKey, keyComponents, explainChange, recordPath } from "./cache.ts";

@@ -10,3 +10,5 @@ export type { PartStats, SplitStats } from "./stats.ts";
 export { readSplit, splitSides, splitHash, splitSchema, splitSampleSchema } from "./artifact.ts";
 export type { SplitArtifact, SplitSample } from "./artifact.ts";
 export type { SplitItem, PartName, Partition, SplitWarning } from "./types.ts";
+export { checkTrainable } from "./trainable.ts";
+export type { Sides } from "./trainable.ts";

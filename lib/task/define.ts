@@ -21,6 +21,18 @@ export interface TaskDefinition<S extends z.ZodObject = z.ZodObject> {
   positional?: keyof z.infer<S> & string;
   /** Example command lines for `--help`. */
   examples?: readonly string[];
+  /**
+   * Tasks this one starts, in its process (`ctx.runTask`) or as child processes (`hpo` runs
+   * `train` trials): their code is part of this task's code, so the pipeline re-runs it when
+   * theirs changes. Import statements are found by themselves; these are not.
+   */
+  uses?: readonly string[];
+  /**
+   * The files whose content identifies a run's result, for the given (validated) params: what the
+   * pipeline hashes into a node's cache record and checks on a cache hit. Absent or empty: the
+   * task's result is not cacheable by file.
+   */
+  outputs?(params: z.infer<S>): string[];
   run(params: z.infer<S>, ctx: TaskContext): Promise<TaskResult>;
 }
 

@@ -46,8 +46,20 @@ export async function loadTask(name: string): Promise<TaskDefinition> {
   return mod.default;
 }
 
-/** Validates `params` with the task's schema; a failure names the flag and the value. */
+/**
+ * Validates `params` with the task's schema as strictly as the command line does: an unknown
+ * param is refused (named as its flag, with the nearest known one), not silently dropped, so a
+ * misspelt param in another task's call, an experiment file or an event file cannot quietly run
+ * with a default. A failure names the flag and the value.
+ */
 export function validateParams(task: TaskDefinition, params: Record<string, unknown>): Record<string, unknown> {
+  const known = Object.keys(task.params.shape);
+  const unknown = Object.keys(params).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    const key = unknown[0] as string;
+    const hint = closest(toFlag(key), known.map(toFlag));
+    throw usageError("unknown_param", `unknown param for task ${task.name}: ${key} (${toFlag(key)})${hint ? ` (did you mean ${hint}?)` : ""}${unknown.length > 1 ? `; also ${unknown.slice(1).join(", ")}` : ""}`);
+  }
   const parsed = task.params.safeParse(params);
   if (parsed.success) return parsed.data as Record<string, unknown>;
   const issue = parsed.error.issues[0];

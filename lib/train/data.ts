@@ -1,6 +1,6 @@
 import { TaskError, usageError } from "../errors/index.ts";
 import type { Dataset, Sample } from "../dataset/index.ts";
-import { checkNoLeakage, groupSamples, holdoutSplit, readSplit, splitHash, splitSides, subsetGroups, type SplitSample } from "../split/index.ts";
+import { checkNoLeakage, checkTrainable, groupSamples, holdoutSplit, readSplit, splitHash, splitSides, subsetGroups, type SplitSample } from "../split/index.ts";
 import type { Logger } from "../log/index.ts";
 
 /** The two sides a run trains and validates on, in a fixed order (sample key order). */
@@ -99,9 +99,10 @@ export function chooseSplit(
       subset: options.subset === undefined ? null : { groups: new Set(kept.map((i) => i.group)).size, ofGroups: groupsBefore },
     };
   }
-  if (result.train.length === 0 || result.val.length === 0) {
-    throw new TaskError("empty_split", `the split leaves ${result.train.length} training and ${result.val.length} validation samples`, { exitCode: 2 });
-  }
+  checkTrainable(
+    [{ name: options.split ? `${options.split}${result.fold ? ` fold ${result.fold}` : ""}` : `the split (--val-frac ${options.valFrac})`, train: result.train, val: result.val }],
+    options.split ? "make the split again with more data or fewer folds" : "use more data, a larger --val-frac or --subset, and check the labels in --csv",
+  );
   log.info(`split (${result.source}${result.fold ? `, fold ${result.fold}` : ""}): ${result.train.length} train / ${result.val.length} val samples, split_hash ${result.splitHash}`);
   return result;
 }

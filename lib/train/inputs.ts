@@ -58,7 +58,10 @@ export function checkInputPaths(params: TrainParams): void {
  * before the run directory is made.
  */
 export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContext, "progress">, log: Logger): Promise<TrainingData> {
-  const dataset = await loadDataset({ csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views }, { log, progress: ctx.progress });
+  const dataset = await loadDataset(
+    { csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views, labelCoding: params.labelCoding, cacheDir: params.cacheDir, preprocess: { imgSize: params.imgSize, window: params.window } },
+    { log, progress: ctx.progress },
+  );
   checkReadable(dataset, params.minReadable);
   const split = chooseSplit(dataset, params, log);
   const images = await loadImages([...split.train, ...split.val], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });

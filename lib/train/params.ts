@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LABEL_CODINGS } from "../dataset/labels.ts";
 
 /** Metrics `--select-metric` can pick the best epoch by (all higher-is-better except val_loss). */
 export const SELECT_METRICS = ["macro_f1", "kappa_quadratic", "accuracy", "auc_ovr", "bal_acc", "bal_acc_adj", "val_loss"] as const;
@@ -52,8 +53,9 @@ export const trainParams = z.object({
   fold: z.number().int().positive().optional().describe("with a k-fold --split: fold K is validation, the rest trains"),
   minReadable: z.number().min(0).max(1).default(0.99).describe("least fraction of readable DICOM files"),
   views: z.enum(["one", "all"]).default("one").describe("one image per accession or every view"),
+  labelCoding: z.enum(LABEL_CODINGS).default("auto").describe("how a path-based CSV's numeric labels count: 0-3 or 1-4 (A = 0 or 1), A-D; auto tells from the values and refuses when it cannot"),
   window: z.enum(["percentile", "voi"]).default("percentile").describe("intensity window before scaling to [0, 1]"),
-  cacheDir: z.string().default(".cache/preprocessed").describe("cache of preprocessed images"),
+  cacheDir: z.string().default(".cache/preprocessed").describe("cache of decode verdicts and preprocessed images (a read-only one is read, not written: one warning)"),
 });
 
 export type TrainParams = z.infer<typeof trainParams>;

@@ -1,0 +1,130 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync, readdirSync, statSync, type BigIntStats } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { canonicalJson, sha256, sha256File } from "../artifacts/index.ts";
+import { comparePaths, isDicomName } from "../dataset/files.ts";
+
+/** `relative path → SHA-256` of every DICOM file under a root: what a data tree's digest is made of. */
+export type Manifest = Record<string, string>;
+
+/**
+ * The content hashes of the user's data, cheap to keep current: a state table
+ * `(path, size, mtime, inode) → SHA-256` in SQLite, as DVC keeps one, so an unchanged archive is
+ * re-checked with `stat` alone and only a file whose size, modification time or inode changed is
+ * read and hashed again. Trees are summed up as manifests stored by digest, so a later run can
+ * name the files that changed between two digests.
+ */
+export interface DataState {
+  /** SHA-256 of one file's bytes (from the table when its stat is unchanged). */
+  fileDigest(path: string): string;
+  /** SHA-256 of the manifest of every DICOM file under `root` (`*.dcm`/`*.dicom`, links to files followed, links to directories not). */
+  treeDigest(root: string): string;
+  /** The manifest stored under `digest`, if this state has seen it. */
+  manifest(digest: string): Manifest | undefined;
+  /** Files hashed (not answered from the table) since opening: 0 on an unchanged archive. */
+  readonly hashed: number;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS state (
+  path TEXT PRIMARY KEY, size TEXT NOT NULL, mtime_ns TEXT NOT NULL, inode TEXT NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS manifest (digest TEXT PRIMARY KEY, body TEXT NOT NULL);
+`;
+
+function isBusy(err: unknown): boolean {
+  return /SQLITE_BUSY|database is locked/i.test(String((err as Error)?.message ?? err));
+}
+
+/** Opens (creating) the state database; several pipelines may share it (WAL, busy timeout, schema made under a write lock). */
+export function openDataState(path: string): DataState {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { create: true });
+  // The busy timeout first, so that switching to WAL and creating the schema wait for another
+  // process doing the same instead of failing with "database is locked".
+  db.exec("PRAGMA busy_timeout = 30000");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.transaction(() => db.exec(SCHEMA)).immediate();
+      break;
+    } catch (err) {
+      if (!isBusy(err) || attempt >= 20) throw err;
+      Bun.sleepSync(50 * (attempt + 1));
+    }
+  }
+  const lookup = db.query<{ size: string; mtime_ns: string; inode: string; sha256: string }, [string]>("SELECT size, mtime_ns, inode, sha256 FROM state WHERE path = ?");
+  const upsert = db.query("INSERT OR REPLACE INTO state (path, size, mtime_ns, inode, sha256) VALUES (?, ?, ?, ?, ?)");
+  const getManifest = db.query<{ body: string }, [string]>("SELECT body FROM manifest WHERE digest = ?");
+  const putManifest = db.query("INSERT OR IGNORE INTO manifest (digest, body) VALUES (?, ?)");
+  let hashed = 0;
+
+  const digestOf = (file: string, st: BigIntStats): string => {
+    const path = resolve(file);
+    const row = lookup.get(path);
+    const size = st.size.toString();
+    const mtime = st.mtimeNs.toString();
+    const inode = st.ino.toString();
+    if (row && row.size === size && row.mtime_ns === mtime && row.inode === inode) return row.sha256;
+    const digest = sha256File(path);
+    hashed++;
+    upsert.run(path, size, mtime, inode, digest);
+    return digest;
+  };
+
+  return {
+    get hashed() {
+      return hashed;
+    },
+    fileDigest(path) {
+      return digestOf(path, statSync(path, { bigint: true }));
+    },
+    treeDigest(root) {
+      const files: string[] = [];
+      const walk = (dir: string, rel: string) => {
+        for (const ent of readdirSync(dir, { withFileTypes: true })) {
+          const r = rel ? `${rel}/${ent.name}` : ent.name;
+          if (ent.isDirectory()) walk(join(dir, ent.name), r);
+          else if (isDicomName(ent.name)) files.push(r);
+        }
+      };
+      walk(root, "");
+      files.sort(comparePaths);
+      const manifest: Manifest = {};
+      // One transaction: thousands of table updates commit at once.
+      db.transaction(() => {
+        for (const rel of files) {
+          const path = join(root, rel);
+          let st: BigIntStats;
+          try {
+            st = statSync(path, { bigint: true });
+          } catch (err) {
+            // A dangling link or a loop still counts: its presence is part of the data.
+            manifest[rel] = `unreadable:${(err as NodeJS.ErrnoException).code ?? "error"}`;
+            continue;
+          }
+          manifest[rel] = st.isFile() ? digestOf(join(root, rel), st) : "not-a-file";
+        }
+      }).immediate();
+      const body = canonicalJson(manifest);
+      const digest = sha256(body);
+      putManifest.run(digest, body);
+      return digest;
+    },
+    manifest(digest) {
+      const row = getManifest.get(digest);
+      return row ? (JSON.parse(row.body) as Manifest) : undefined;
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+/** The files added, removed and changed between two manifests, sorted. */
+export function diffManifests(before: Manifest, now: Manifest): { added: string[]; removed: string[]; changed: string[] } {
+  const added = Object.keys(now).filter((k) => !(k in before));
+  const removed = Object.keys(before).filter((k) => !(k in now));
+  const changed = Object.keys(now).filter((k) => k in before && before[k] !== now[k]);
+  return { added: added.sort(comparePaths), removed: removed.sort(comparePaths), changed: changed.sort(comparePaths) };
+}
