@@ -165,3 +165,67 @@ describe("labelTable errors name the file, the row and the value", () => {
     expect(t.duplicates).toEqual(['labels.csv row 3: duplicate of row 2 (accession "000123", label 2), merged']);
   });
 });
+
+describe("labelTable normalises accession spellings before the duplicate check", () => {
+  for (const spelling of ["./000023", "000023/", "000023/./", "./000023/"]) {
+    test(`labelTable refuses 000023,2 then ${spelling},4: the same exam with two labels`, () => {
+      expect(() => table(`AccessionNumber,Classification\n000023,2\n${spelling},4\n`)).toThrow(`labels.csv row 3: accession "000023" has label 4, but row 2 gave it label 2`);
+    });
+    test(`labelTable reads ${spelling} as the folder 000023`, () => {
+      expect(table(`AccessionNumber,Classification\n${spelling},2\n`).entries[0]?.target).toEqual({ kind: "dir", dir: "000023", padded: null });
+    });
+  }
+  for (const bad of ["000023/000024", "../000023", "..", ".", "/000023"]) {
+    test(`labelTable refuses the accession ${JSON.stringify(bad)}, which is not one folder name`, () => {
+      let caught: unknown;
+      try {
+        table(`AccessionNumber,Classification\n${bad},2\n`);
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as TaskError).code).toBe("bad_accession");
+      expect((caught as TaskError).message).toContain(`labels.csv row 2: AccessionNumber "${bad}" is not a folder name`);
+    });
+  }
+});
+
+describe("labelTable(table, format, labelCoding)", () => {
+  // The issue's case: a 0–3 column whose class A is absent reads as 1–4 unless told.
+  const ambiguous = "image_path,label\na.dcm,1\nb.dcm,2\nc.dcm,2\nd.dcm,3\n";
+
+  test("labelTable refuses numbers only in 1–3 under auto, naming --label-coding and the counts", () => {
+    let caught: unknown;
+    try {
+      table(ambiguous);
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as TaskError).code).toBe("ambiguous_labels");
+    expect((caught as TaskError).exitCode).toBe(2);
+    expect((caught as TaskError).message).toBe(
+      "labels.csv: the numbers in column label are all 1, 2 or 3 (1: 1, 2: 2, 3: 1 rows), which are B–D if the column counts from 0 and A–C if it counts from 1: pass --label-coding 0-3 or --label-coding 1-4",
+    );
+  });
+
+  test("labelTable(…, '0-3') reads 1, 2, 3 as B, C, D; (…, '1-4') as A, B, C", () => {
+    expect(labelTable(parseCsvText(ambiguous, "labels.csv"), "auto", "0-3").entries.map((e) => e.label)).toEqual([2, 3, 3, 4]);
+    expect(labelTable(parseCsvText(ambiguous, "labels.csv"), "auto", "1-4").entries.map((e) => e.label)).toEqual([1, 2, 2, 3]);
+  });
+
+  test("labelTable(…, '0-3') refuses a 4 and (…, 'A-D') a number, naming the coding asked for", () => {
+    expect(() => labelTable(parseCsvText("image_path,label\na.dcm,0\nb.dcm,4\n", "labels.csv"), "auto", "0-3")).toThrow('labels.csv row 3: unknown label in label: "4" (expected 0–3, as --label-coding 0-3 says)');
+    expect(() => labelTable(parseCsvText("image_path,label\na.dcm,B\nb.dcm,2\n", "labels.csv"), "auto", "A-D")).toThrow('labels.csv row 3: unknown label in label: "2" (expected A–D, as --label-coding A-D says)');
+  });
+
+  test("labelTable under auto still reads a column with a 0 as 0–3 and letters as A–D", () => {
+    expect(table("image_path,label\na.dcm,0\nb.dcm,3\n").entries.map((e) => e.label)).toEqual([1, 4]);
+    expect(table("image_path,label\na.dcm,B\nb.dcm,d\n").entries.map((e) => e.label)).toEqual([2, 4]);
+  });
+
+  test("labelTable refuses a coding that contradicts the format's own (classificacao is 1–5 by definition)", () => {
+    expect(() => labelTable(parseCsvText("AccessionNumber,Classification\n1,2\n", "labels.csv"), "auto", "0-3")).toThrow(
+      "invalid --label-coding: 0-3 (labels.csv is a classificacao CSV, whose labels are 1–5 (A–D, 5 non-standard) by definition; leave --label-coding at auto)",
+    );
+    expect(labelTable(parseCsvText("AccessionNumber,Classification\n1,2\n", "labels.csv"), "auto", "1-4").entries[0]?.label).toBe(2);
+  });
+});
