@@ -3,7 +3,7 @@ import { TaskError } from "../errors/index.ts";
 import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
 import type { CheckReply, CheckRequest } from "./decode-worker.ts";
 
-/** Below this many jobs per worker, starting Workers costs more than it saves: the jobs run on this thread. */
+/** By default, below this many jobs per worker starting Workers costs more than it saves: the jobs run on this thread. */
 const MIN_JOBS_PER_WORKER = 8;
 
 /** Checks files (`checkFile`) on Bun Workers, or on this thread for small batches. Reusable across batches until closed. */
@@ -14,17 +14,20 @@ export interface CheckPool {
 }
 
 /**
- * A pool of up to `workers` Workers (default: every core), started on the first batch large
- * enough to use them. Each worker takes the next job as soon as it finishes one.
+ * A pool of up to `workers` Workers, started on the first batch that uses them; each takes the
+ * next job as soon as it finishes one. Asked for explicitly, `workers` is used up to the number
+ * of jobs; by default every core, but only one per 8 jobs (small batches stay on this thread).
  */
-export function openCheckPool(workers = availableParallelism()): CheckPool {
+export function openCheckPool(requested?: number): CheckPool {
+  const workers = requested ?? availableParallelism();
+  const perWorker = requested === undefined ? MIN_JOBS_PER_WORKER : 1;
   const pool: Worker[] = [];
   const ensure = (n: number) => {
     while (pool.length < n) pool.push(new Worker(new URL("./decode-worker.ts", import.meta.url)));
   };
   return {
     async run(jobs, onDone) {
-      const count = Math.max(1, Math.min(workers, Math.floor(jobs.length / MIN_JOBS_PER_WORKER)));
+      const count = Math.max(1, Math.min(workers, Math.floor(jobs.length / perWorker)));
       const results = new Array<FileVerdict>(jobs.length);
       if (count <= 1) {
         for (let i = 0; i < jobs.length; i++) {

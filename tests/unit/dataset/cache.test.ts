@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { entryPath, iterateImages, loadDataset, loadImages, prepareImages, readCached, type LoadContext, type Sample } from "../../../lib/dataset/index.ts";
 import { checkEntry, decodeEntry, encodeEntry } from "../../../lib/dataset/cache-entry.ts";
+import { cacheWriteProblem } from "../../../lib/dataset/cache-io.ts";
+import { runTask } from "../../../lib/task/index.ts";
 import { loadPreprocessed } from "../../../lib/dicom/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 import { tempDir, tinyDicom } from "./fixtures.ts";
@@ -149,4 +151,73 @@ describe("cache entry format", () => {
       expect(checkEntry(bytes, k, size)).toBe(problem);
     });
   }
+});
+
+describe("a cache folder that cannot be written (issue 13: a read-only --cache-dir)", () => {
+  // /sys refuses new entries even to root (EPERM; EACCES to other users): the stand-in for a
+  // read-only mount that every Linux machine has.
+  const unwritable = (name: string) => join("/sys/fs", `mammo-cache-${name}-${process.pid}`);
+  const usable = cacheWriteProblem(unwritable("probe")) !== null;
+  if (!usable) console.warn("skipping: /sys/fs is writable here, so it cannot stand in for a read-only cache");
+
+  test.skipIf(!usable)("prepareImages on an unwritable cacheDir returns the images a writable cache gives, with one warning", async () => {
+    const cacheDir = unwritable("prepare");
+    const ctx = recordingContext();
+    const images = await loadImages(samples, { ...OPTIONS, cacheDir, workers: 2 }, ctx);
+    for (let i = 0; i < samples.length; i++) expect(images[i]).toEqual(await expected(samples[i] as Sample));
+    expect(ctx.warnings.length).toBe(1);
+    expect(ctx.warnings[0]).toStartWith(`cache ${cacheDir} cannot be written (`);
+    expect(ctx.warnings[0]).toContain("running without it");
+  });
+
+  test.skipIf(!usable)("loadDataset then prepareImages on one unwritable cacheDir warn once between them", async () => {
+    const cacheDir = unwritable("load");
+    const ctx = recordingContext();
+    const csv = tmp.write("labels-ro.csv", "AccessionNumber,Classification\n000001,1\n000002,2\n000003,3\n");
+    const ds = await loadDataset({ csv, dicomRoot: join(tmp.dir, "archive"), cacheDir, preprocess: OPTIONS }, ctx);
+    expect(ds.samples.length).toBe(3);
+    const prepared = await prepareImages(ds.samples, { ...OPTIONS, cacheDir }, ctx);
+    expect(prepared.stats).toEqual({ hits: 0, built: 3, rebuilt: 0 });
+    expect(await prepared.read(2)).toEqual(await expected(samples[2] as Sample));
+    expect(ctx.warnings.filter((w) => w.includes("cannot be written")).length).toBe(1);
+  });
+
+  test.skipIf(!usable)("runTask('train', {cacheDir: <read-only>}) trains without the cache: exit 0, one warning in run.log", async () => {
+    const cohort = join(tmp.dir, "cohort");
+    await runTask("synth", { outdir: cohort, accessions: 16, seed: 4, imageSize: 32, encodings: ["explicit-le"] }, { quiet: true });
+    const cacheDir = unwritable("train");
+    const result = await runTask(
+      "train",
+      { csv: join(cohort, "classificacao.csv"), dicomRoot: join(cohort, "archive"), outdir: join(tmp.dir, "runs"), cacheDir, arch: "small-cnn", backend: "wasm", imgSize: 8, batchSize: 8, epochs: 1, valFrac: 0.3 },
+      { quiet: true },
+    );
+    const log = readFileSync(join(result.path as string, "run.log"), "utf8");
+    expect(log.split("\n").filter((l) => l.includes(`cache ${cacheDir} cannot be written`)).length).toBe(1);
+    expect(existsSync(join(result.path as string, "summary.json"))).toBe(true);
+  });
+
+  // A read-only mount holding entries: made with a private mount namespace where one can be made (root on Linux).
+  const canMount = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "true"]).exitCode === 0;
+  if (!canMount) console.warn("skipping the read-only mount test: unshare -m is not permitted here");
+
+  test.skipIf(!canMount)("prepareImages reads the entries of a read-only mounted cache (hits) instead of decoding again", async () => {
+    const cacheDir = join(tmp.dir, "cache-ro-mount");
+    await prepareImages(samples, { ...OPTIONS, cacheDir, workers: 1 });
+    const script = tmp.write(
+      "ro-check.ts",
+      `import { prepareImages, silentLog } from ${JSON.stringify(join(import.meta.dir, "../../../lib/dataset/index.ts"))};
+       const samples = ${JSON.stringify(samples)};
+       const warnings: string[] = [];
+       const ctx = { log: { ...silentLog, warn: (m: string) => void warnings.push(m) }, progress: () => ({ increment() {}, update() {}, stop() {} }) };
+       const prepared = await prepareImages(samples, { imgSize: ${OPTIONS.imgSize}, window: "${OPTIONS.window}", cacheDir: ${JSON.stringify(cacheDir)}, workers: 1 }, ctx as never);
+       console.log(JSON.stringify({ stats: prepared.stats, warnings }));`,
+    );
+    const shell = `mount --bind -o ro ${cacheDir} ${cacheDir} && ${process.execPath} ${script}`;
+    const child = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", shell]);
+    expect(child.stderr.toString()).toBe("");
+    const out = JSON.parse(child.stdout.toString());
+    expect(out.stats).toEqual({ hits: 3, built: 0, rebuilt: 0 });
+    expect(out.warnings.length).toBe(1);
+    expect(out.warnings[0]).toContain("EROFS");
+  });
 });
