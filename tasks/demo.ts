@@ -17,6 +17,7 @@ export default defineTask({
     jobs: z.number().int().positive().default(2).describe("pipeline nodes run at the same time (one process each)"),
   }),
   examples: ["bun run task demo", "bun run task demo --assets-dir /tmp/assets --jobs 1"],
+  uses: ["pipeline"],
   async run(params, ctx) {
     const set = [`report.assetsDir=${JSON.stringify(params.assetsDir)}`, `report.tex=${JSON.stringify(params.tex)}`];
     ctx.log.info(`demo: ${params.experiment} (a second run is answered from the pipeline's cache)`);

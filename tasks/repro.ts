@@ -77,6 +77,7 @@ export default defineTask({
   description: "Nightly reproducibility check: re-run a reference experiment from scratch on every available backend and compare it with its stored fingerprints",
   params,
   examples: ["bun run task repro", "bun run task repro --backend native", 'bun run task repro --update-reference --reason "tfjs 4.22 → 4.23"'],
+  uses: ["pipeline"],
   async run(p, ctx) {
     if (p.updateReference && !p.reason?.trim()) throw usageError("missing_reason", '--update-reference needs --reason "why the reference changes"');
     const experimentText = readFileSync(p.experiment, "utf8");

@@ -10,8 +10,8 @@ export type Manifest = Record<string, string>;
 /**
  * The content hashes of the user's data, cheap to keep current: a state table
  * `(path, size, mtime, inode) → SHA-256` in SQLite, as DVC keeps one, so an unchanged archive is
- * re-checked with `stat` alone and only a file whose size, modification time or inode changed is
- * read and hashed again. Trees are summed up as manifests stored by digest, so a later run can
+ * re-checked with `stat` alone and only a file whose size, modification time or inode changed
+ * (or that was written within 2 s of being hashed, see `RACY_NS`) is read and hashed again. Trees are summed up as manifests stored by digest, so a later run can
  * name the files that changed between two digests.
  */
 export interface DataState {
@@ -28,9 +28,17 @@ export interface DataState {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS state (
-  path TEXT PRIMARY KEY, size TEXT NOT NULL, mtime_ns TEXT NOT NULL, inode TEXT NOT NULL, sha256 TEXT NOT NULL);
+  path TEXT PRIMARY KEY, size TEXT NOT NULL, mtime_ns TEXT NOT NULL, inode TEXT NOT NULL, sha256 TEXT NOT NULL,
+  hashed_at_ns TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS manifest (digest TEXT PRIMARY KEY, body TEXT NOT NULL);
 `;
+
+/**
+ * A file modified less than this long before it was hashed is hashed again next time: file
+ * systems stamp mtimes with a coarse clock (ext4: a few ms; NFS, FAT: up to 2 s), so a second
+ * write of the same size soon after the first can leave every field of the stat unchanged.
+ */
+const RACY_NS = 2_000_000_000n;
 
 function isBusy(err: unknown): boolean {
   return /SQLITE_BUSY|database is locked/i.test(String((err as Error)?.message ?? err));
@@ -53,8 +61,10 @@ export function openDataState(path: string): DataState {
       Bun.sleepSync(50 * (attempt + 1));
     }
   }
-  const lookup = db.query<{ size: string; mtime_ns: string; inode: string; sha256: string }, [string]>("SELECT size, mtime_ns, inode, sha256 FROM state WHERE path = ?");
-  const upsert = db.query("INSERT OR REPLACE INTO state (path, size, mtime_ns, inode, sha256) VALUES (?, ?, ?, ?, ?)");
+  const lookup = db.query<{ size: string; mtime_ns: string; inode: string; sha256: string; hashed_at_ns: string }, [string]>(
+    "SELECT size, mtime_ns, inode, sha256, hashed_at_ns FROM state WHERE path = ?",
+  );
+  const upsert = db.query("INSERT OR REPLACE INTO state (path, size, mtime_ns, inode, sha256, hashed_at_ns) VALUES (?, ?, ?, ?, ?, ?)");
   const getManifest = db.query<{ body: string }, [string]>("SELECT body FROM manifest WHERE digest = ?");
   const putManifest = db.query("INSERT OR IGNORE INTO manifest (digest, body) VALUES (?, ?)");
   let hashed = 0;
@@ -65,10 +75,13 @@ export function openDataState(path: string): DataState {
     const size = st.size.toString();
     const mtime = st.mtimeNs.toString();
     const inode = st.ino.toString();
-    if (row && row.size === size && row.mtime_ns === mtime && row.inode === inode) return row.sha256;
+    // Trusted only when the file had been left alone for a while when it was hashed: a write in
+    // the same timestamp tick as an earlier one leaves mtime unchanged (git's "racy" files).
+    if (row && row.size === size && row.mtime_ns === mtime && row.inode === inode && st.mtimeNs + RACY_NS < BigInt(row.hashed_at_ns)) return row.sha256;
+    const hashedAt = BigInt(Date.now()) * 1_000_000n;
     const digest = sha256File(path);
     hashed++;
-    upsert.run(path, size, mtime, inode, digest);
+    upsert.run(path, size, mtime, inode, digest, hashedAt.toString());
     return digest;
   };
 
