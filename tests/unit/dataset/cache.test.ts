@@ -5,6 +5,7 @@ import { entryPath, iterateImages, loadDataset, loadImages, prepareImages, readC
 import { checkEntry, decodeEntry, encodeEntry } from "../../../lib/dataset/cache-entry.ts";
 import { cacheWriteProblem } from "../../../lib/dataset/cache-io.ts";
 import { runTask } from "../../../lib/task/index.ts";
+import { describeWith } from "../../support/requirements.ts";
 import { loadPreprocessed } from "../../../lib/dicom/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 import { tempDir, tinyDicom } from "./fixtures.ts";
@@ -195,12 +196,11 @@ describe("a cache folder that cannot be written (issue 13: a read-only --cache-d
     expect(log.split("\n").filter((l) => l.includes(`cache ${cacheDir} cannot be written`)).length).toBe(1);
     expect(existsSync(join(result.path as string, "summary.json"))).toBe(true);
   });
+});
 
-  // A read-only mount holding entries: made with a private mount namespace where one can be made (root on Linux).
-  const canMount = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "true"]).exitCode === 0;
-  if (!canMount) console.warn("skipping the read-only mount test: unshare -m is not permitted here");
-
-  test.skipIf(!canMount)("prepareImages reads the entries of a read-only mounted cache (hits) instead of decoding again", async () => {
+// A read-only mount holding entries, made in a private mount namespace.
+describeWith(["mount namespaces"])("a read-only mounted cache", () => {
+  test("prepareImages reads the entries of a read-only mounted cache (hits) instead of decoding again", async () => {
     const cacheDir = join(tmp.dir, "cache-ro-mount");
     await prepareImages(samples, { ...OPTIONS, cacheDir, workers: 1 });
     const script = tmp.write(
@@ -213,7 +213,7 @@ describe("a cache folder that cannot be written (issue 13: a read-only --cache-d
        console.log(JSON.stringify({ stats: prepared.stats, warnings }));`,
     );
     const shell = `mount --bind -o ro ${cacheDir} ${cacheDir} && ${process.execPath} ${script}`;
-    const child = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", shell]);
+    const child = Bun.spawnSync(["unshare", "-rm", "sh", "-c", shell]);
     expect(child.stderr.toString()).toBe("");
     const out = JSON.parse(child.stdout.toString());
     expect(out.stats).toEqual({ hits: 3, built: 0, rebuilt: 0 });
