@@ -52,5 +52,10 @@ declare module "jpeg-lossless-decoder-js" {
   export class Decoder {
     /** Decodes the JPEG at buffer[offset, offset + length): 8-bit precision → bytes, else 16-bit words. */
     decode(buffer: ArrayBuffer, offset?: number, length?: number, numBytes?: number): Uint8Array | Uint16Array;
+    /** After decode: the input and how far it was read (past `buffer.length` when the data ran out). */
+    stream?: { index: number; buffer: Uint8Array };
+    /** After decode: the next pixel's row and the image height (a scan that stopped early leaves yLoc < yDim). */
+    yLoc?: number;
+    yDim?: number;
   }
 }

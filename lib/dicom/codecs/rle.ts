@@ -23,7 +23,9 @@ export function decodeRle(frame: Uint8Array, header: ImageHeader, file: string):
     if (start < 64 || end > frame.length || start > end) throw corrupt(`segment ${s} spans bytes ${start}–${end} of a ${frame.length}-byte frame`);
     // Segment 0 is the most significant byte: the last byte of a little-endian word.
     const written = unpackBits(frame, start, end, words, planes - 1 - s, planes, pixels);
-    if (written < pixels) throw corrupt(`segment ${s} decodes to ${written} bytes, expected ${pixels}`);
+    // One byte per pixel, or one more (a pad to even length): a segment decoding to more holds
+    // runs that are not this image's (overwritten data), and is refused like a short one.
+    if (written !== pixels && written !== pixels + 1) throw corrupt(`segment ${s} decodes to ${written} bytes, expected ${pixels}`);
   }
   const raw = planes === 1 ? words : new Uint16Array(words.buffer, 0, pixels);
   return toModality(raw, header, header.highBit);
@@ -31,25 +33,27 @@ export function decodeRle(frame: Uint8Array, header: ImageHeader, file: string):
 
 /**
  * PackBits: a header byte n then n+1 literal bytes (n 0..127), or one byte repeated 1−n times
- * (n −127..−1); −128 is a no-op. Writes `count` bytes at dst[offset + k·stride] and stops there
- * (encoders may pad a segment); returns how many were written.
+ * (n −127..−1); −128 is a no-op. Writes the first `count` bytes at dst[offset + k·stride] and
+ * decodes the whole segment; returns how many bytes it decodes to (a literal run cut by the
+ * segment's end counts what is there).
  */
 function unpackBits(src: Uint8Array, start: number, end: number, dst: Uint8Array, offset: number, stride: number, count: number): number {
   let at = start;
   let k = 0;
-  while (k < count && at < end) {
+  while (at < end) {
     const n = src[at++]!;
     if (n < 128) {
-      const run = Math.min(n + 1, end - at, count - k);
+      const available = Math.min(n + 1, end - at);
+      const run = Math.min(available, Math.max(0, count - k));
       for (let j = 0; j < run; j++) dst[offset + (k + j) * stride] = src[at + j]!;
       at += n + 1;
-      k += run;
+      k += available;
     } else if (n > 128) {
       if (at >= end) break;
       const value = src[at++]!;
-      const run = Math.min(257 - n, count - k);
+      const run = Math.min(257 - n, Math.max(0, count - k));
       for (let j = 0; j < run; j++) dst[offset + (k + j) * stride] = value;
-      k += run;
+      k += 257 - n;
     }
   }
   return k;
