@@ -31,6 +31,8 @@ const cases: [string, Uint8Array, DicomFailure, boolean][] = [
   ["NumberOfFrames beyond the pixel data", imageFile({ rows: 2, columns: 2, words: [1, 2, 3, 4], extra: [text([0x0028, 0x0008], "IS", "1000000")] }), "corrupt_pixel_data", false],
   ["an RLE frame with one segment for 16-bit data", imageFile({ rows: 2, columns: 2, transferSyntax: RLE, pixelData: encapsulated([rleFrame([[0xfd, 9]])]) }), "corrupt_pixel_data", false],
   ["an RLE segment that decodes to too few bytes", imageFile({ rows: 2, columns: 2, bitsAllocated: 8, transferSyntax: RLE, pixelData: encapsulated([rleFrame([[0xfe, 9]])]) }), "corrupt_pixel_data", false],
+  // 8 bytes for 4 pixels: runs that are not this image's (it used to decode the first 4).
+  ["an RLE segment that decodes to more bytes than the image", imageFile({ rows: 2, columns: 2, bitsAllocated: 8, transferSyntax: RLE, pixelData: encapsulated([rleFrame([[0xf9, 9]])]) }), "corrupt_pixel_data", false],
   ["a JPEG-LS frame header that disagrees with Rows/Columns", imageFile({ rows: 8, columns: 8, transferSyntax: "1.2.840.10008.1.2.4.80", pixelData: encapsulated([jpegLs2x2]) }), "corrupt_pixel_data", false],
   ["JPEG 2000 pixel data without a codestream", imageFile({ rows: 8, columns: 8, transferSyntax: "1.2.840.10008.1.2.4.90", pixelData: encapsulated([new Uint8Array(64).fill(7)]) }), "corrupt_pixel_data", false],
   ["native pixel data in a compressed transfer syntax", imageFile({ rows: 8, columns: 8, transferSyntax: "1.2.840.10008.1.2.4.70" }), "corrupt_pixel_data", false],
@@ -72,5 +74,12 @@ describe("readDicomTags(bytes, file) on bad files", () => {
 
   test.each(cases.filter(([, , , header]) => !header))("%s: the header alone still reads", (_name, bytes) => {
     expect(readDicomTags(bytes, "bad.dcm").rows).toBeGreaterThan(0);
+  });
+});
+
+describe("decodeDicom on RLE segments of the right length", () => {
+  test("a segment decoding to one byte more than the image (a pad to even length) decodes", async () => {
+    const file = imageFile({ rows: 2, columns: 2, bitsAllocated: 8, transferSyntax: RLE, pixelData: encapsulated([rleFrame([[0xfc, 9]])]) });
+    expect(Array.from((await decodeDicom(file, "pad.dcm")).pixels)).toEqual([9, 9, 9, 9]);
   });
 });
