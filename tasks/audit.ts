@@ -9,7 +9,7 @@ const AUDIT_COLUMNS = ["accession", "classification", "dicom_count", "readable_c
 
 export default defineTask({
   name: "audit",
-  description: "Inventory the DICOM archive against the label CSV: data_manifest.json + data_audit.csv",
+  description: "Inventory the DICOM archive against the label CSV, decoding every file (the readability training uses): data_manifest.json + data_audit.csv",
   params: z.object({
     csv: z.string().describe("label CSV (classificacao.csv, a path-based CSV, or a CBIS-DDSM / VinDr-Mammo / RSNA one)"),
     dicomRoot: z.string().default("archive").describe("folder holding <AccessionNumber>/**/*.dcm (or the paths the CSV names)"),
