@@ -2,7 +2,6 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import { usageError } from "../lib/errors/index.ts";
 import { defineTask, taskNames } from "../lib/task/index.ts";
-import { loadSources, makeReport, writeReport } from "../reports/index.ts";
 import { taskCommand } from "../lib/task/command.ts";
 import { finishedRuns } from "../lib/runs/index.ts";
 
@@ -28,6 +27,9 @@ export default defineTask({
   uses: ["aggregate"],
   outputs: (p) => [join(p.assetsDir, "report.html")],
   async run(params, ctx) {
+    // Loaded here, not at the top: the pipeline reads every task's definition to plan a graph, and
+    // the report's figures pull in jsdom and Observable Plot (a second or two).
+    const { loadSources, makeReport, writeReport } = await import("../reports/index.ts");
     if (params.run.length === 0 && !params.aggregate && !params.cv && !params.hpo) {
       throw usageError("nothing_to_report", "nothing to report: give --run, --aggregate, --cv or --hpo");
     }
