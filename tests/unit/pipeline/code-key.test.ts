@@ -3,8 +3,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildGraph, codeHash, experimentSchema, resolveNodes, sourceClosure } from "../../../lib/pipeline/index.ts";
 import { keyComponents, type Environment } from "../../../lib/pipeline/cache.ts";
-import { TaskError } from "../../../lib/errors/index.ts";
 import { loadTask, quietContext, validateParams } from "../../../lib/task/index.ts";
+import { refusal } from "../../support/refusal.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const rel = (files: string[]) => files.map((f) => f.slice(ROOT.length + 1));
@@ -19,15 +19,6 @@ const experiment = experimentSchema.parse({
   hpo: { space: "/data/space.json", nTrials: 2 },
 });
 
-async function refusal(run: () => Promise<unknown>): Promise<TaskError> {
-  try {
-    await run();
-  } catch (err) {
-    if (err instanceof TaskError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
 
 describe("sourceClosure / codeHash", () => {
   test("sourceClosure(tasks/train.ts) follows new URL(…, import.meta.url) to the decoding worker", () => {

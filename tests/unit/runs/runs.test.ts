@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { diffRuns, filterRuns, findRunDirs, markRun, readRunRow, runColumns, sortRuns } from "../../../lib/runs/index.ts";
-import { PUBLISHED_RUNS, writeRunDir, type RunSpec } from "../report/fixtures.ts";
+import { PUBLISHED_RUNS, writeRunDir } from "../report/fixtures.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 let root: string;
