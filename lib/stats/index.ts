@@ -1,9 +1,14 @@
-export { cvPercent, mean, median, quantile, standardError, std, summarize, tInterval } from "./descriptive.ts";
-export type { Sigma, Summary } from "./descriptive.ts";
+export { cvPercent, mean, median, quantile, quantileSorted, standardError, std, tInterval } from "./descriptive.ts";
+export type { Sigma } from "./descriptive.ts";
+export { summarize } from "./summary.ts";
+export type { Summary } from "./summary.ts";
+export { rangeTInterval } from "./bounded.ts";
+export type { MetricRange, RangeTInterval, TScale } from "./bounded.ts";
+export { normalCdf, normalQuantile } from "./normal.ts";
 export { nadeauBengioTest, pairedTTest, probabilityAGreater } from "./paired.ts";
 export type { PairedT } from "./paired.ts";
 export { wilcoxonSignedRank } from "./wilcoxon.ts";
 export type { SignedRank } from "./wilcoxon.ts";
 export { holm } from "./holm.ts";
-export { bootstrapGroups } from "./bootstrap.ts";
+export { bcaLevels, bootstrapGroups } from "./bootstrap.ts";
 export type { BootstrapInterval, BootstrapOptions } from "./bootstrap.ts";

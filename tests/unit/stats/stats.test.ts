@@ -47,7 +47,7 @@ describe("descriptive statistics by hand", () => {
 
   test("summarize([0.7]) reports n = 1 with the σ-based fields null; summarize([]) is all null", () => {
     const one = summarize([0.7]);
-    expect(one).toEqual({ n: 1, mean: 0.7, std: null, cv_pct: null, se: null, t_ci_low: null, t_ci_high: null, median: 0.7, min: 0.7, max: 0.7 });
+    expect(one).toEqual({ n: 1, mean: 0.7, std: null, cv_pct: null, se: null, t_ci_low: null, t_ci_high: null, t_ci_scale: null, median: 0.7, min: 0.7, max: 0.7 });
     expect(summarize([0.7], { sigma: "population" }).std).toBe(0);
     expect(summarize([]).mean).toBeNull();
   });
@@ -111,8 +111,8 @@ describe("bootstrapGroups", () => {
       resamples: 200,
       rng: stream(1, "bootstrap"),
     });
-    expect(out.rowsMod3).toEqual({ low: 0, high: 0, valid: 200 });
-    expect(out.pure).toEqual({ low: 1, high: 1, valid: 200 });
+    expect(out.rowsMod3).toMatchObject({ low: 0, high: 0, valid: 200, undefinedResamples: 0 });
+    expect(out.pure).toMatchObject({ low: 1, high: 1, valid: 200, undefinedResamples: 0 });
   });
 
   test("the same seed gives the same interval; another seed another; the interval brackets the estimate", () => {
@@ -136,6 +136,7 @@ describe("bootstrapGroups", () => {
     expect(out.v.low).toBe(1);
     expect(out.v.valid).toBeGreaterThan(100);
     expect(out.v.valid).toBeLessThan(300);
+    expect(out.v.undefinedResamples).toBe(300 - out.v.valid);
     expect(() => bootstrapGroups(groups, () => ({ v: 1 }), { resamples: 0, rng: stream(3, "bootstrap") })).toThrow("positive integer, got 0");
   });
 });
