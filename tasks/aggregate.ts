@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import {
   METRIC_NAMES,
+  METRIC_RANGES,
   SUMMARY_COLUMNS,
   bootstrapRuns,
   checkUniform,
@@ -18,6 +19,7 @@ import {
   readRun,
   summaryTable,
   type MetricName,
+  type EvaluatedPart,
   type MetricSummary,
   type Predictions,
   type Run,
@@ -35,8 +37,14 @@ const CONFIDENCE = 0.95;
 
 const COMPARE_COLUMNS = ["n", "mean_diff", "diff_ci_low", "diff_ci_high", "t_p", "wilcoxon_p", "wilcoxon_method", "nb_p", "p_a_gt_b", "holm_p"] as const;
 
+/** What each `--part` measures, as aggregate.json states it next to the numbers. */
+const PART_NOTES: Record<EvaluatedPart, string> = {
+  val: "validation part: the best epoch (and any HPO choice) was selected on these same data, so the numbers are optimistic; report --part test where the runs have a test part",
+  test: "held-out test part: never used for training, early stopping or model selection; evaluated once with the best epoch's weights",
+};
+
 /** Runs under `patterns`, read and sorted by seed, then fold (hold-out first). */
-function loadRuns(patterns: readonly string[], flag: string, ctx: TaskContext): Run[] {
+function loadRuns(patterns: readonly string[], flag: string, part: EvaluatedPart, ctx: TaskContext): Run[] {
   const skipped: SkippedRun[] = [];
   const locations = discoverRuns(patterns, flag, skipped);
   if (skipped.length) ctx.log.warn(describeSkipped(skipped));
@@ -44,7 +52,14 @@ function loadRuns(patterns: readonly string[], flag: string, ctx: TaskContext): 
     const missing = missingFolds(cvDir);
     if (missing.length) ctx.log.warn(`${cvDir}: cv_summary.json lists missing folds ${missing.join(", ")}; aggregating the folds present`);
   }
-  return locations.map((l) => readRun(l.dir, l.cvDir)).sort((a, b) => a.seed - b.seed || (a.fold ?? 0) - (b.fold ?? 0));
+  const runs = locations.map((l) => readRun(l.dir, l.cvDir, part)).sort((a, b) => a.seed - b.seed || (a.fold ?? 0) - (b.fold ?? 0));
+  const reference = runs.filter((r) => r.origin === "reference");
+  if (reference.length) {
+    ctx.log.warn(
+      `${reference.length} run(s) written by the reference pipeline (${reference.map((r) => r.dir).join(", ")}): their val_metrics.json holds the last epoch, not the best one; fold from fold_k, backend "${reference[0]?.backend}"`,
+    );
+  }
+  return runs;
 }
 
 function checkSame(runs: readonly Run[], what: string, allowMixed: boolean, ctx: TaskContext, fields?: Parameters<typeof checkUniform>[3]): string[] {
@@ -60,8 +75,12 @@ function checkSame(runs: readonly Run[], what: string, allowMixed: boolean, ctx:
  * non-empty with --allow-mixed); `compare` also holds `holm_on`, `nb_test_train_ratio`, and per
  * metric `n` (pairs) and `wilcoxon_method`.
  * `std` and `cv_pct` use the chosen σ; `se` and the t interval always use the sample σ, which is
- * what the t distribution is defined with. Metrics come from each run's `metrics/val_metrics.json`
- * (best epoch); the bootstrap interval (see `bootstrapRuns`) from its `val_predictions.csv`.
+ * what the t distribution is defined with. The t interval stays inside each metric's range
+ * (`METRIC_RANGES`): computed on the logit scale, or clipped when a value sits on a bound
+ * (`t_ci_scale` says which). Metrics come from each run's `metrics/<part>_metrics.json` (best
+ * epoch); the bootstrap intervals (percentile and BCa, see `bootstrapRuns`) from its
+ * `<part>_predictions.csv`, with `boot_undefined` resamples left out. `part` and `part_note` say
+ * which data the numbers are about and whether a choice was made on them.
  */
 export default defineTask({
   name: "aggregate",
@@ -72,6 +91,7 @@ export default defineTask({
       .default([])
       .describe("a run directory (summary.json), an outdir holding results*/ runs, or a CV directory (cv_summary.json); globs allowed; repeat the flag"),
     outdir: z.string().default("outputs/aggregate").describe("directory to write aggregate.json and aggregate.csv into"),
+    part: z.enum(["val", "test"]).default("val").describe("which evaluation to aggregate: val (the best epoch was chosen on it: optimistic) or test (the held-out test part)"),
     sigma: z.enum(["sample", "population"]).default("sample").describe("σ to report: sample (n − 1) or population (n, as the reference pipeline's tables)"),
     bootstrap: z.number().int().nonnegative().default(5000).describe("patient-level bootstrap resamples for the metric intervals (0 disables)"),
     seed: z.number().int().nonnegative().default(42).describe("root seed of the bootstrap stream"),
@@ -84,6 +104,7 @@ export default defineTask({
   examples: [
     "bun run task aggregate --run 'outputs/mammo_efficientnetb0_density/results*' --outdir outputs/aggregate",
     "bun run task aggregate --run outputs/cv_seed42 --sigma population --bootstrap 0",
+    "bun run task aggregate --run 'outputs/mammo_efficientnetb0_density/results*' --part test --outdir outputs/aggregate_test",
     "bun run task aggregate --compare 'outputs/cfg_a/*' --compare 'outputs/cfg_b/*' --outdir outputs/compare_a_b",
   ],
   outputs: (p) => [join(p.outdir, "aggregate.json"), join(p.outdir, "aggregate.csv")],
@@ -94,7 +115,8 @@ export default defineTask({
     if (!params.run.length && !params.compare.length) throw usageError("no_runs", "nothing to aggregate: give --run DIR (repeatable) or --compare A --compare B");
 
     const [patternA, patternB] = params.compare;
-    const runs = params.run.length ? loadRuns(params.run, "--run", ctx) : loadRuns([patternA as string], "--compare", ctx);
+    const part = params.part;
+    const runs = params.run.length ? loadRuns(params.run, "--run", part, ctx) : loadRuns([patternA as string], "--compare", part, ctx);
     const mixed = checkSame(runs, "runs", params.allowMixed, ctx);
     const seen = new Map<string, string>();
     for (const run of runs) {
@@ -107,7 +129,7 @@ export default defineTask({
 
     let boot: Record<MetricName, BootstrapInterval> | null = null;
     if (params.bootstrap > 0) {
-      const predictions = runs.map((r) => readPredictions(r.dir));
+      const predictions = runs.map((r) => readPredictions(r.dir, part));
       inputs.push(...predictions.map((p) => p.file));
       // The intervals are about the predictions; say so when they do not reproduce the reported metrics.
       runs.forEach((run, i) => {
@@ -117,30 +139,30 @@ export default defineTask({
           return x === null || y === null ? x !== y : Math.abs(x - y) > 1e-6;
         });
         if (off.length) {
-          ctx.log.warn(`${run.dir}: val_predictions.csv does not reproduce val_metrics.json for ${off.map((m) => `${m} (${run.metrics[m]} vs ${recomputed[m]})`).join(", ")}`);
+          ctx.log.warn(`${run.dir}: ${part}_predictions.csv does not reproduce ${part}_metrics.json for ${off.map((m) => `${m} (${run.metrics[m]} vs ${recomputed[m]})`).join(", ")}`);
         }
       });
       const bar = ctx.progress("bootstrap", params.bootstrap);
       boot = bootstrapRuns(predictions, { resamples: params.bootstrap, rng: stream(params.seed, "bootstrap"), confidence: CONFIDENCE, onResample: () => bar.increment() });
       bar.stop();
       for (const m of METRIC_NAMES) {
-        const valid = boot[m].valid;
-        if (valid < params.bootstrap) ctx.log.warn(`bootstrap ${m}: undefined on ${params.bootstrap - valid} of ${params.bootstrap} resamples (left out of its interval)`);
+        const undefinedResamples = boot[m].undefinedResamples;
+        if (undefinedResamples > 0) ctx.log.warn(`bootstrap ${m}: undefined on ${undefinedResamples} of ${params.bootstrap} resamples (left out of its intervals; column boot_undefined)`);
       }
     }
 
     const metrics = Object.fromEntries(
       METRIC_NAMES.map((m) => {
         const values = runs.flatMap((r) => (r.metrics[m] === null ? [] : [r.metrics[m] as number]));
-        return [m, metricSummary(summarize(values, { sigma: params.sigma, confidence: CONFIDENCE }), boot ? boot[m] : null)];
+        return [m, metricSummary(summarize(values, { sigma: params.sigma, confidence: CONFIDENCE, range: METRIC_RANGES[m] }), boot ? boot[m] : null)];
       }),
     ) as Record<MetricName, MetricSummary>;
 
     let compare: Record<string, unknown> | undefined;
     let comparisonLines: string[] = [];
     if (patternA !== undefined && patternB !== undefined) {
-      const a = params.run.length ? loadRuns([patternA], "--compare", ctx) : runs;
-      const b = loadRuns([patternB], "--compare", ctx);
+      const a = params.run.length ? loadRuns([patternA], "--compare", part, ctx) : runs;
+      const b = loadRuns([patternB], "--compare", part, ctx);
       if (params.run.length) checkSame(a, `runs of ${patternA}`, params.allowMixed, ctx);
       checkSame(b, `runs of ${patternB}`, params.allowMixed, ctx);
       checkSame([...a, ...b], `${patternA} and ${patternB}`, params.allowMixed, ctx, ["data_fingerprint"]);
@@ -161,9 +183,12 @@ export default defineTask({
       {
         sigma: params.sigma,
         confidence: CONFIDENCE,
-        runs: runs.map((r) => ({ dir: r.dir, seed: r.seed, fold: r.fold, metrics: r.metrics })),
+        part,
+        part_note: PART_NOTES[part],
+        runs: runs.map((r) => ({ dir: r.dir, seed: r.seed, fold: r.fold, origin: r.origin, metrics: r.metrics })),
         metrics,
-        bootstrap: { resamples: params.bootstrap, unit: "patient", seed: params.seed },
+        bootstrap: { resamples: params.bootstrap, unit: "patient", seed: params.seed, intervals: params.bootstrap > 0 ? ["percentile", "bca"] : [] },
+        t_interval: { scale: "logit (clipped where a value sits on the metric's bound; see t_ci_scale)", ranges: METRIC_RANGES },
         mixed,
         ...(compare ? { compare } : {}),
       },
@@ -176,12 +201,12 @@ export default defineTask({
     );
 
     const seeds = [...new Set(runs.map((r) => r.seed))];
-    ctx.log.info(`${runs.length} run(s), seeds ${seeds.join(", ")}${runs.some((r) => r.fold !== null) ? " (CV folds)" : ""}`);
-    for (const line of summaryTable(metrics, params.sigma, CONFIDENCE)) ctx.log.info(line);
+    ctx.log.info(`${runs.length} run(s), seeds ${seeds.join(", ")}${runs.some((r) => r.fold !== null) ? " (CV folds)" : ""}; ${part === "val" ? "validation" : "test"} metrics (${PART_NOTES[part]})`);
+    for (const line of summaryTable(metrics, params.sigma, CONFIDENCE, params.bootstrap)) ctx.log.info(line);
     if (comparisonLines.length) {
       ctx.log.info(`A = ${patternA}, B = ${patternB}`);
       for (const line of comparisonLines) ctx.log.info(line);
     }
-    return { path, runs: runs.length, sigma: params.sigma };
+    return { path, runs: runs.length, sigma: params.sigma, part };
   },
 });

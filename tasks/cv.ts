@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { pickMetrics } from "../lib/aggregate/index.ts";
+import { METRIC_RANGES, pickMetrics } from "../lib/aggregate/index.ts";
 import { readJson } from "../lib/artifacts/index.ts";
 import { errorMessage, usageError } from "../lib/errors/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
@@ -75,7 +75,8 @@ export default defineTask({
       folds.push({ fold: k, outdir: runDir, seed: foldSeed, metrics: Object.fromEntries(CV_METRICS.map((name) => [name, m[name]])) });
     }
     const stats = Object.fromEntries(
-      CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"))]),
+      // The t interval stays inside the metric's range (logit scale, or clipped at a bound).
+      CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"), { range: METRIC_RANGES[name] })]),
     );
     const pick = (field: "mean" | "std" | "min" | "max" | "t_ci_low" | "t_ci_high") => Object.fromEntries(CV_METRICS.map((n) => [n, stats[n]?.[field] ?? null]));
     const path = join(cvOutdir, "cv_summary.json");

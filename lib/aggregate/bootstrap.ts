@@ -21,8 +21,9 @@ export interface RunBootstrapOptions {
  * resample (a row drawn twice counts twice), and the resample's statistic is the mean of that
  * metric over the runs, the same average the point estimate (`mean`) reports. A resample on
  * which any run's metric is undefined (a run got no rows, or lacks a class for the AUC) is left
- * out of that metric's interval; `valid` counts the rest. The interval bounds are the type-7
- * quantiles (1 − confidence)/2 and (1 + confidence)/2 of the resampled means.
+ * out of that metric's intervals and counted (`undefinedResamples`). The percentile bounds are the
+ * type-7 quantiles (1 − confidence)/2 and (1 + confidence)/2 of the resampled means; the BCa
+ * bounds use the jackknife that leaves out one patient at a time (see `bootstrapGroups`).
  *
  * Pooling by patient keeps the dependence between runs: with seeds, a patient validated in
  * several runs is drawn (or not) in all of them together; with CV folds, each patient sits in one
@@ -43,7 +44,6 @@ export function bootstrapRuns(runs: readonly Predictions[], options: RunBootstra
   const weights = runs.map((run) => new Int32Array(run.yTrue.length));
 
   const statistic = (sample: readonly number[][][]): RunMetrics => {
-    options.onResample?.();
     for (const w of weights) w.fill(0);
     for (const patient of sample) {
       patient.forEach((rows, r) => {
@@ -66,5 +66,10 @@ export function bootstrapRuns(runs: readonly Predictions[], options: RunBootstra
     }
     return sums;
   };
-  return bootstrapGroups(patients, statistic, { resamples: options.resamples, rng: options.rng, confidence: options.confidence ?? 0.95 });
+  return bootstrapGroups(patients, statistic, {
+    resamples: options.resamples,
+    rng: options.rng,
+    confidence: options.confidence ?? 0.95,
+    ...(options.onResample ? { onResample: options.onResample } : {}),
+  });
 }

@@ -1,13 +1,14 @@
-export { METRIC_NAMES, SUMMARY_COLUMNS, metricSummary, pickMetrics, predictionScorer } from "./metrics.ts";
+export { METRIC_NAMES, METRIC_RANGES, SUMMARY_COLUMNS, metricSummary, pickMetrics, predictionScorer } from "./metrics.ts";
 export type { MetricName, MetricSummary, RunMetrics } from "./metrics.ts";
 export { describeSkipped, discoverRuns } from "./discover.ts";
 export type { SkippedRun } from "./discover.ts";
 export type { RunLocation } from "./discover.ts";
-export { missingFolds, readPredictions, readRun } from "./read.ts";
-export type { Predictions, Run } from "./read.ts";
+export { missingFolds, parsePredictions, readPredictions, readRun } from "./read.ts";
+export type { EvaluatedPart, Predictions, Run } from "./read.ts";
 export { checkUniform, describeDifferences } from "./mixed.ts";
 export type { Difference } from "./mixed.ts";
 export { bootstrapRuns } from "./bootstrap.ts";
 export { compareRuns, pairRuns } from "./compare.ts";
 export type { Comparison, MetricComparison, PairKey } from "./compare.ts";
-export { comparisonTable, summaryTable } from "./table.ts";
+export { comparisonTable, intervalNotes, summaryTable } from "./table.ts";
+export { REFERENCE_BACKEND, isReferenceSummary, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";

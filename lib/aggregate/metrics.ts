@@ -1,10 +1,23 @@
 import { NUM_CLASSES, ovrAucByWeights, valMetricsFromConfusion, type ValMetrics } from "../metrics/index.ts";
-import type { Summary } from "../stats/index.ts";
+import type { BootstrapInterval, MetricRange, Summary, TScale } from "../stats/index.ts";
 
 /** The metrics the aggregate summarises, in the order of its tables. */
 export const METRIC_NAMES = ["accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc", "f1_A", "f1_B", "f1_C", "f1_D"] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** The values each metric can take: κ in [−1, 1], every other one in [0, 1]. Intervals stay inside. */
+export const METRIC_RANGES: Record<MetricName, MetricRange> = {
+  accuracy: { min: 0, max: 1 },
+  kappa_quadratic: { min: -1, max: 1 },
+  macro_f1: { min: 0, max: 1 },
+  auc_ovr: { min: 0, max: 1 },
+  bal_acc: { min: 0, max: 1 },
+  f1_A: { min: 0, max: 1 },
+  f1_B: { min: 0, max: 1 },
+  f1_C: { min: 0, max: 1 },
+  f1_D: { min: 0, max: 1 },
+};
 
 /** One run's value of each metric; null where undefined (AUC with a class missing). */
 export type RunMetrics = Record<MetricName, number | null>;
@@ -49,7 +62,7 @@ export function predictionScorer(p: { yTrue: Int32Array; yPred: Int32Array; prob
 
 /**
  * One metric over the runs, as `aggregate.json` `metrics.<name>` holds it (key order of the
- * contract): `Summary` plus the patient-bootstrap interval (null when disabled or undefined).
+ * contract): `Summary` plus the patient-bootstrap intervals (null when disabled or undefined).
  */
 export interface MetricSummary {
   n: number;
@@ -57,17 +70,26 @@ export interface MetricSummary {
   std: number | null;
   cv_pct: number | null;
   se: number | null;
+  /** t interval kept inside the metric's range: on the logit scale, or clipped (see `t_ci_scale`). */
   t_ci_low: number | null;
   t_ci_high: number | null;
+  /** `logit` or `clipped` (a value on a bound); null when n < 2. */
+  t_ci_scale: TScale | null;
+  /** Percentile bootstrap interval. */
   boot_ci_low: number | null;
   boot_ci_high: number | null;
+  /** BCa bootstrap interval (null when the jackknife leaves the metric undefined). */
+  boot_bca_low: number | null;
+  boot_bca_high: number | null;
+  /** Resamples on which the metric was undefined and left out of both intervals; null without bootstrap. */
+  boot_undefined: number | null;
   median: number | null;
   min: number | null;
   max: number | null;
 }
 
-/** Merges a summary and a bootstrap interval in the contract's key order. */
-export function metricSummary(s: Summary, boot: { low: number | null; high: number | null } | null): MetricSummary {
+/** Merges a summary and the bootstrap intervals in the contract's key order. */
+export function metricSummary(s: Summary, boot: BootstrapInterval | null): MetricSummary {
   return {
     n: s.n,
     mean: s.mean,
@@ -76,8 +98,12 @@ export function metricSummary(s: Summary, boot: { low: number | null; high: numb
     se: s.se,
     t_ci_low: s.t_ci_low,
     t_ci_high: s.t_ci_high,
+    t_ci_scale: s.t_ci_scale,
     boot_ci_low: boot?.low ?? null,
     boot_ci_high: boot?.high ?? null,
+    boot_bca_low: boot?.bcaLow ?? null,
+    boot_bca_high: boot?.bcaHigh ?? null,
+    boot_undefined: boot ? boot.undefinedResamples : null,
     median: s.median,
     min: s.min,
     max: s.max,
@@ -85,4 +111,21 @@ export function metricSummary(s: Summary, boot: { low: number | null; high: numb
 }
 
 /** Columns of `aggregate.csv` after `metric`. */
-export const SUMMARY_COLUMNS = ["n", "mean", "std", "cv_pct", "se", "t_ci_low", "t_ci_high", "boot_ci_low", "boot_ci_high", "median", "min", "max"] as const;
+export const SUMMARY_COLUMNS = [
+  "n",
+  "mean",
+  "std",
+  "cv_pct",
+  "se",
+  "t_ci_low",
+  "t_ci_high",
+  "t_ci_scale",
+  "boot_ci_low",
+  "boot_ci_high",
+  "boot_bca_low",
+  "boot_bca_high",
+  "boot_undefined",
+  "median",
+  "min",
+  "max",
+] as const;

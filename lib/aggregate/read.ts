@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
-import { TaskError } from "../errors/index.ts";
+import { TaskError, usageError } from "../errors/index.ts";
 import { readJson } from "../artifacts/index.ts";
 import { CLASS_NAMES, valMetricsSchema } from "../metrics/index.ts";
 import { pickMetrics, type RunMetrics } from "./metrics.ts";
+import { REFERENCE_BACKEND, foldFromPath, isReferenceSummary, referenceConfig, referenceDataIdentity, referenceMetrics, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";
 
 /** The part of a run's `summary.json` the aggregate needs. */
 const summarySchema = z.object({
@@ -16,10 +17,18 @@ const summarySchema = z.object({
   backend: z.string(),
 });
 
-const cvSummarySchema = z.object({
-  folds: z.array(z.object({ fold: z.number().int() })),
-  missing_folds: z.array(z.number().int()),
+/** Both the cv task's file and the reference pipeline's (which has no `missing_folds`). */
+const cvSummarySchema = z.looseObject({
+  folds: z.array(z.looseObject({ fold: z.number().int() })),
+  missing_folds: z.array(z.number().int()).default([]),
 });
+
+/**
+ * Which evaluation of a run to read: `val` (metrics/val_metrics.json, val_predictions.csv: the
+ * validation part, on which the best epoch was chosen) or `test` (metrics/test_metrics.json,
+ * test_predictions.csv: the held-out test part, never seen before the final evaluation).
+ */
+export type EvaluatedPart = "val" | "test";
 
 /** One training run as the aggregate sees it. */
 export interface Run {
@@ -33,17 +42,47 @@ export interface Run {
   config: Record<string, unknown>;
   dataFingerprint: string;
   backend: string;
-  /** From `metrics/val_metrics.json` (best epoch). */
+  /** From `metrics/val_metrics.json` (best epoch; the last epoch for reference-pipeline runs). */
   metrics: RunMetrics;
+  /** `project`: written by this project's train task; `reference`: by the reference (Python) pipeline. */
+  origin: "project" | "reference";
   /** Files read, for the artifact's input hashes. */
   files: string[];
 }
 
-export function readRun(dir: string, cvDir: string | null): Run {
+/**
+ * Reads one finished run: this project's (summary.json with `config`, `fold`, `backend`,
+ * `data_fingerprint`; val_metrics.json of the best epoch) or the reference pipeline's (see
+ * `reference.ts`: the fold comes from the `fold_k` directory, the configuration from the
+ * hyperparameters, the data identity from `data_hashes`).
+ */
+export function readRun(dir: string, cvDir: string | null, part: EvaluatedPart = "val"): Run {
   const summaryPath = join(dir, "summary.json");
-  const metricsPath = join(dir, "metrics", "val_metrics.json");
+  const metricsPath = join(dir, "metrics", `${part}_metrics.json`);
+  const raw = readJson(summaryPath, z.record(z.string(), z.unknown()), "run summary");
+  if (isReferenceSummary(raw)) {
+    if (part === "test") throw usageError("no_test_set", `${dir} was written by the reference pipeline, which has no held-out test set (--part test needs ${metricsPath})`);
+    const summary = readJson(summaryPath, referenceSummarySchema, "run summary (reference pipeline)");
+    const hasMetrics = existsSync(metricsPath);
+    const metrics = hasMetrics ? readJson(metricsPath, referenceValMetricsSchema, "validation metrics (reference pipeline)") : null;
+    return {
+      dir,
+      cvDir,
+      seed: summary.seed,
+      fold: foldFromPath(dir, cvDir),
+      config: referenceConfig(summary),
+      dataFingerprint: referenceDataIdentity(summary),
+      backend: REFERENCE_BACKEND,
+      metrics: referenceMetrics(metrics, summary, { metrics: metricsPath, summary: summaryPath }),
+      origin: "reference",
+      files: hasMetrics ? [summaryPath, metricsPath] : [summaryPath],
+    };
+  }
   const summary = readJson(summaryPath, summarySchema, "run summary");
-  const metrics = readJson(metricsPath, valMetricsSchema, "validation metrics");
+  if (part === "test" && !existsSync(metricsPath)) {
+    throw usageError("no_test_set", `missing ${metricsPath}: the run's split has no test part (split --test-frac F, or a dataset split column, makes one)`);
+  }
+  const metrics = readJson(metricsPath, valMetricsSchema, part === "test" ? "test metrics" : "validation metrics");
   return {
     dir,
     cvDir,
@@ -53,6 +92,7 @@ export function readRun(dir: string, cvDir: string | null): Run {
     dataFingerprint: summary.data_fingerprint,
     backend: summary.backend,
     metrics: pickMetrics(metrics),
+    origin: "project",
     files: [summaryPath, metricsPath],
   };
 }
@@ -75,9 +115,14 @@ export interface Predictions {
 
 const PROB_COLUMNS = CLASS_NAMES.map((c) => `p_${c}`);
 
-export function readPredictions(dir: string): Predictions {
-  const file = join(dir, "val_predictions.csv");
-  if (!existsSync(file)) throw new TaskError("missing_artifact", `missing validation predictions: ${file} (needed for the bootstrap; --bootstrap 0 skips it)`, { exitCode: 2 });
+export function readPredictions(dir: string, part: EvaluatedPart = "val"): Predictions {
+  const file = join(dir, `${part}_predictions.csv`);
+  if (!existsSync(file)) throw new TaskError("missing_artifact", `missing ${part === "test" ? "test" : "validation"} predictions: ${file} (needed for the bootstrap; --bootstrap 0 skips it)`, { exitCode: 2 });
+  return parsePredictions(file);
+}
+
+/** Parses a predictions CSV with the columns of `val_predictions.csv` (test_predictions.csv and predict's predictions.csv have them too). */
+export function parsePredictions(file: string): Predictions {
   const records = parse(readFileSync(file, "utf8"), { columns: true, bom: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   const first = records[0];
   if (!first) throw new TaskError("bad_artifact", `${file}: no prediction rows`, { exitCode: 2 });

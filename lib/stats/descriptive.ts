@@ -36,6 +36,11 @@ export function standardError(values: ArrayLike<number>): number {
   return std(values, "sample") / Math.sqrt(values.length);
 }
 
+/** Quantile p of Student's t with df degrees of freedom (scipy `t.ppf(p, df)`). */
+export function tQuantile(p: number, df: number): number {
+  return quantileT(p, df);
+}
+
 /**
  * Two-sided t interval for the mean: mean ± t(1 − α/2, n − 1) · s/√n, α = 1 − confidence
  * (scipy `t.interval(confidence, n − 1, loc=mean, scale=sem)`). NaN bounds for fewer than 2 values.

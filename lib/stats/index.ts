@@ -1,4 +1,4 @@
-export { cvPercent, mean, median, quantile, quantileSorted, standardError, std, tInterval } from "./descriptive.ts";
+export { cvPercent, mean, median, quantile, quantileSorted, standardError, std, tInterval, tQuantile } from "./descriptive.ts";
 export type { Sigma } from "./descriptive.ts";
 export { summarize } from "./summary.ts";
 export type { Summary } from "./summary.ts";

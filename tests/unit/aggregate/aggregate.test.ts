@@ -19,8 +19,12 @@ interface Stat {
   se: number;
   t_ci_low: number;
   t_ci_high: number;
+  t_ci_scale: string | null;
   boot_ci_low: number | null;
   boot_ci_high: number | null;
+  boot_bca_low: number | null;
+  boot_bca_high: number | null;
+  boot_undefined: number | null;
   median: number;
   min: number;
   max: number;
@@ -29,9 +33,11 @@ interface Aggregate {
   task: string;
   sigma: string;
   confidence: number;
-  runs: { dir: string; seed: number; fold: number | null; metrics: Record<string, number | null> }[];
+  runs: { dir: string; seed: number; fold: number | null; origin: string; metrics: Record<string, number | null> }[];
   metrics: Record<string, Stat>;
-  bootstrap: { resamples: number; unit: string; seed: number };
+  bootstrap: { resamples: number; unit: string; seed: number; intervals: string[] };
+  part: string;
+  part_note: string;
   mixed: string[];
   compare?: {
     a: string;
@@ -72,23 +78,30 @@ describe("aggregate on REFERENCE.md's published per-seed rows", () => {
     expect([r3(acc.std), r3(out.metrics.kappa_quadratic!.std)]).toEqual([0.032, 0.031]);
     expect(acc.cv_pct).toBeCloseTo((acc.std / 0.696) * 100, 10);
     expect(acc.se).toBeCloseTo(acc.std / Math.sqrt(3), 12);
-    // t(0.975, 2) = 4.302652729749464
-    expect(acc.t_ci_low).toBeCloseTo(0.696 - 4.302652729749464 * acc.se, 10);
-    expect(acc.t_ci_high).toBeCloseTo(0.696 + 4.302652729749464 * acc.se, 10);
+    // The t interval is computed on the logit scale: t(0.975, 2) = 4.302652729749464 standard
+    // errors of the logits around their mean, mapped back.
+    const logits = [0.676, 0.733, 0.679].map((x) => Math.log(x / (1 - x)));
+    const m = logits.reduce((a, b) => a + b, 0) / 3;
+    const se = Math.sqrt(logits.reduce((a, y) => a + (y - m) ** 2, 0) / 2) / Math.sqrt(3);
+    const expit = (y: number) => 1 / (1 + Math.exp(-y));
+    expect(acc.t_ci_scale).toBe("logit");
+    expect(acc.t_ci_low).toBeCloseTo(expit(m - 4.302652729749464 * se), 12);
+    expect(acc.t_ci_high).toBeCloseTo(expit(m + 4.302652729749464 * se), 12);
     expect([acc.median, acc.min, acc.max]).toEqual([0.679, 0.676, 0.733]);
     expect(acc.boot_ci_low).toBeNull();
-    expect(out.bootstrap).toEqual({ resamples: 0, unit: "patient", seed: 42 });
+    expect(out.bootstrap).toEqual({ resamples: 0, unit: "patient", seed: 42, intervals: [] });
   });
 
   test("aggregate.csv has one row per metric with the summary columns", async () => {
     await aggregate({ run: [makePublishedRuns(join(tmp, "density"))], sigma: "population" });
     const lines = readFileSync(join(tmp, "agg", "aggregate.csv"), "utf8").trim().split("\n");
-    expect(lines[0]).toBe("metric,n,mean,std,cv_pct,se,t_ci_low,t_ci_high,boot_ci_low,boot_ci_high,median,min,max");
+    expect(lines[0]).toBe("metric,n,mean,std,cv_pct,se,t_ci_low,t_ci_high,t_ci_scale,boot_ci_low,boot_ci_high,boot_bca_low,boot_bca_high,boot_undefined,median,min,max");
     expect(lines.map((l) => l.split(",")[0])).toEqual(["metric", "accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc", "f1_A", "f1_B", "f1_C", "f1_D"]);
     const acc = (lines[1] as string).split(",");
     expect(Number(acc[1])).toBe(3);
     expect(r3(Number(acc[2]))).toBe(0.696);
-    expect(acc[8]).toBe(""); // no bootstrap: empty cell
+    expect(acc[8]).toBe("logit");
+    expect(acc[9]).toBe(""); // no bootstrap: empty cell
   });
 });
 
@@ -160,7 +173,11 @@ describe("aggregate --bootstrap", () => {
     expect(acc.boot_ci_high!).toBeGreaterThan(acc.mean);
     expect(b.metrics.accuracy).toEqual(acc);
     expect(c.metrics.accuracy!.boot_ci_low).not.toBe(acc.boot_ci_low);
-    expect(a.bootstrap).toEqual({ resamples: 200, unit: "patient", seed: 7 });
+    expect(a.bootstrap).toEqual({ resamples: 200, unit: "patient", seed: 7, intervals: ["percentile", "bca"] });
+    // BCa brackets the estimate too; every class occurs in each run and resample here.
+    expect(acc.boot_bca_low!).toBeLessThan(acc.mean);
+    expect(acc.boot_bca_high!).toBeGreaterThan(acc.mean);
+    expect(acc.boot_undefined).toBe(0);
   });
 
   test("a run without val_predictions.csv is refused while the bootstrap is on", async () => {
