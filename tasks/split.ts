@@ -5,6 +5,7 @@ import { usageError } from "../lib/errors/index.ts";
 import { deriveSeed } from "../lib/rng/index.ts";
 import {
   checkTrainable,
+  chooseTestPart,
   compareStrings,
   groupKFold,
   groupSamples,
@@ -26,7 +27,7 @@ interface SampleItem extends SplitItem {
 
 export default defineTask({
   name: "split",
-  description: "Split the samples into train/val or k folds, grouped by patient and stratified by density (split.json)",
+  description: "Split the samples into a held-out test part (fixed across seeds) and train/val or k folds, grouped by patient and stratified by density (split.json)",
   params: z.object({
     csv: z.string().describe("label CSV (classificacao.csv, a path-based CSV, or a CBIS-DDSM / VinDr-Mammo / RSNA one)"),
     dicomRoot: z.string().default("archive").describe("folder holding <AccessionNumber>/**/*.dcm (or the paths the CSV names)"),
@@ -39,11 +40,16 @@ export default defineTask({
     format: z.enum(["auto", "classificacao", "paths", "cbis-ddsm", "vindr", "rsna"]).default("auto").describe("CSV layout; auto detects it from the header"),
     labelCoding: z.enum(LABEL_CODINGS).default("auto").describe("how a path-based CSV's numeric labels count: 0-3 or 1-4 (A = 0 or 1), A-D; auto tells from the values and refuses when it cannot"),
     cacheDir: z.string().default(DEFAULT_CACHE_DIR).describe("cache of decode verdicts shared with audit and train (a read-only one is read, not written)"),
+    testFrac: z.number().min(0).lt(1).default(0).describe("carve this share of the samples as a held-out test part (grouped, stratified) before the per-seed split; 0 = none"),
+    testSeed: z.number().int().nonnegative().default(0).describe("root seed of the test carve (stream test): fixed, NOT the run's --seed, so every seed keeps the same test part"),
+    testFromCsv: z.string().optional().describe("CSV listing the test samples (column image_path, image file path, AccessionNumber, accession or study_id) instead of carving one"),
+    datasetSplit: z.boolean().default(true).describe("use the dataset's own test split when the CSV has one (a split column as VinDr-Mammo's; CBIS-DDSM's *-Test_* cases)"),
     outdir: z.string().default("outputs/split").describe("directory to write split.json into"),
   }),
   examples: [
     "bun run task split --csv classificacao.csv --dicom-root archive --seed 42 --val-frac 0.2 --outdir outputs/split",
     "bun run task split --csv classificacao.csv --dicom-root archive --seed 42 --folds 5 --outdir outputs/split_k5",
+    "bun run task split --csv classificacao.csv --dicom-root archive --test-frac 0.15 --seed 43 --val-frac 0.2 --outdir outputs/split_43",
   ],
   outputs: (p) => [join(p.outdir, "split.json")],
   async run(params, ctx) {
@@ -64,6 +70,18 @@ export default defineTask({
       label: sample.label,
       sample,
     }));
+    // The test part first, from all the data and never from --seed: every seed's split keeps it.
+    const testPart = chooseTestPart(items, {
+      testFrac: params.testFrac,
+      testSeed: params.testSeed,
+      ...(params.testFromCsv ? { testFromCsv: params.testFromCsv } : {}),
+      datasetSplit: params.datasetSplit,
+      csv: params.csv,
+      format: dataset.format,
+      dicomRoot: params.dicomRoot,
+    });
+    warnings.push(...testPart.warnings);
+    items = testPart.rest;
     const groupsBefore = new Set(items.map((i) => i.group)).size;
     let subset: SplitArtifact["subset"] = null;
     if (params.subset > 0) {
@@ -86,8 +104,9 @@ export default defineTask({
       kfold ? "use fewer --folds or more data, and check the labels in --csv" : "use more data, a larger --val-frac or --subset, and check the labels in --csv",
     );
     warnings.push(...partition.warnings);
-    const stats = splitStats(partition);
-    const samples = partition.parts
+    const parts = testPart.info ? [...partition.parts, { name: "test" as const, items: testPart.test }] : partition.parts;
+    const stats = splitStats({ parts });
+    const samples = parts
       .flatMap(({ name, items: part }) => part.map((item) => sampleRecord(item, name)))
       .sort((a, b) => compareStrings(a.accession, b.accession) || compareStrings(a.image_path, b.image_path));
 
@@ -100,22 +119,33 @@ export default defineTask({
       stream: partition.stream,
       stream_seed: deriveSeed(params.seed, partition.stream),
       subset,
+      test: testPart.info,
       data_fingerprint: dataset.fingerprint,
       split_hash: splitHash(samples),
       ...stats,
       warnings,
       samples,
     };
-    ctx.artifacts.writeJson(path, data, [params.csv]);
+    ctx.artifacts.writeJson(path, data, params.testFromCsv ? [params.csv, params.testFromCsv] : [params.csv]);
 
     const hist = (h: Record<string, number>) => Object.entries(h).map(([label, n]) => `${labelName(Number(label))} ${n}`).join(", ");
     ctx.log.info(`${stats.n_samples} samples in ${stats.n_groups} groups (${hist(stats.class_histogram)}), seed ${params.seed}, stream ${partition.stream}`);
+    if (testPart.info) ctx.log.info(`test part (${testPart.info.rule}): ${testPart.info.size} samples, ${testPart.info.groups} groups, test_hash ${testPart.info.test_hash.slice(0, 12)}…`);
     for (const part of stats.parts) {
-      const name = kfold ? `fold ${part.name}` : String(part.name);
+      const name = kfold && part.name !== "test" ? `fold ${part.name}` : String(part.name);
       ctx.log.info(`${name}: ${part.size} samples, ${part.groups} groups (${hist(part.class_histogram)}), max class deviation ${(100 * part.max_deviation).toFixed(2)} pp`);
     }
     for (const w of warnings) ctx.log.warn(w.message);
-    return { path, kind: partition.kind, samples: stats.n_samples, groups: stats.n_groups, maxClassDeviation: stats.max_class_deviation, splitHash: data.split_hash, warnings: warnings.length };
+    return {
+      path,
+      kind: partition.kind,
+      samples: stats.n_samples,
+      groups: stats.n_groups,
+      test: testPart.info?.size ?? 0,
+      maxClassDeviation: stats.max_class_deviation,
+      splitHash: data.split_hash,
+      warnings: warnings.length,
+    };
   },
 });
 

@@ -38,6 +38,8 @@ export const DATA_PARAMS: Readonly<Record<string, "file" | "tree">> = {
   csv: "file",
   dicomRoot: "tree",
   space: "file",
+  // split --test-from-csv: the list of the held-out test part.
+  testFromCsv: "file",
 };
 
 const recordSchema = z.object({

@@ -1,4 +1,4 @@
-export { holdoutSplit, groupKFold, labelName } from "./split.ts";
+export { holdoutSplit, groupKFold, labelName, testCarve } from "./split.ts";
 export type { HoldoutOptions, KFoldOptions } from "./split.ts";
 export { subsetGroups, seededGroupOrder, compareStrings } from "./order.ts";
 export { groupSamples } from "./groups.ts";
@@ -7,7 +7,9 @@ export { checkNoLeakage } from "./leakage.ts";
 export type { LeakageItem } from "./leakage.ts";
 export { splitStats } from "./stats.ts";
 export type { PartStats, SplitStats } from "./stats.ts";
-export { readSplit, splitSides, splitHash, splitSchema, splitSampleSchema } from "./artifact.ts";
+export { readSplit, splitSides, splitTest, splitHash, splitSchema, splitSampleSchema } from "./artifact.ts";
+export { chooseTestPart } from "./test-part.ts";
+export type { TestCandidate, TestPart, TestPartInfo, TestPartOptions, TestSource } from "./test-part.ts";
 export type { SplitArtifact, SplitSample } from "./artifact.ts";
 export type { SplitItem, PartName, Partition, SplitWarning } from "./types.ts";
 export { checkTrainable } from "./trainable.ts";

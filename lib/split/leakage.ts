@@ -16,10 +16,10 @@ const LISTED = 20;
 
 /**
  * Throws TaskError "leakage" when a group, an accession or a PatientID has samples on both the
- * train and the validation side, listing the offending IDs. Run by `train` and `cv` before any
+ * train and the validation side (or the two `sides` named), listing the offending IDs. Run by `train` and `cv` before any
  * training: a leak silently inflates every validation number.
  */
-export function checkNoLeakage(train: readonly LeakageItem[], val: readonly LeakageItem[]): void {
+export function checkNoLeakage(train: readonly LeakageItem[], val: readonly LeakageItem[], sides: readonly [string, string] = ["train", "validation"]): void {
   const ids = (items: readonly LeakageItem[]) => {
     const out = new Set<string>();
     for (const item of items) {
@@ -34,5 +34,5 @@ export function checkNoLeakage(train: readonly LeakageItem[], val: readonly Leak
   if (shared.length === 0) return;
   const listed = shared.slice(0, LISTED).join(", ");
   const more = shared.length > LISTED ? ` … and ${shared.length - LISTED} more` : "";
-  throw new TaskError("leakage", `leakage between train and validation: ${shared.length} ID(s) on both sides: ${listed}${more}`);
+  throw new TaskError("leakage", `leakage between ${sides[0]} and ${sides[1]}: ${shared.length} ID(s) on both sides: ${listed}${more}`);
 }

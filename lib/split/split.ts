@@ -38,6 +38,17 @@ export function groupKFold<T extends SplitItem>(items: readonly T[], options: KF
   return partition(items, seed, "fold", "kfold", names, names.map(() => 1 / folds));
 }
 
+/**
+ * The held-out test part: a stratified group hold-out of `testFrac` of the samples, ordered by
+ * the stream "test" of `testSeed` (never the run's seed, so every seed's split keeps the same
+ * test part). Parts `train` (everything else, split further per seed) and `test`.
+ */
+export function testCarve<T extends SplitItem>(items: readonly T[], options: { testFrac: number; testSeed: number }): Partition<T> {
+  const { testFrac, testSeed } = options;
+  if (!(testFrac > 0 && testFrac < 1)) throw usageError("bad_value", `invalid --test-frac: ${testFrac} (expected 0 < x < 1)`);
+  return partition(items, testSeed, "test", "holdout", ["train", "test"], [1 - testFrac, testFrac]);
+}
+
 function partition<T extends SplitItem>(
   items: readonly T[],
   seed: number,

@@ -11,8 +11,11 @@ export interface SplitItem {
   label: number;
 }
 
-/** Name of a part: "train" / "val" for hold-out, the 0-based fold index for k-fold. */
-export type PartName = "train" | "val" | number;
+/**
+ * Name of a part: "train" / "val" for hold-out, the 0-based fold index for k-fold, and "test"
+ * for the held-out test part carved before either (fixed across seeds).
+ */
+export type PartName = "train" | "val" | "test" | number;
 
 /** Something a reader should know about a split, e.g. a class too rare to reach every fold. */
 export interface SplitWarning {

@@ -1,12 +1,17 @@
 import { TaskError, usageError } from "../errors/index.ts";
 import type { Dataset, Sample } from "../dataset/index.ts";
-import { checkNoLeakage, checkTrainable, groupSamples, holdoutSplit, readSplit, splitHash, splitSides, subsetGroups, type SplitSample } from "../split/index.ts";
+import { checkNoLeakage, checkTrainable, groupSamples, holdoutSplit, readSplit, splitHash, splitSides, splitTest, subsetGroups, type SplitSample } from "../split/index.ts";
 import type { Logger } from "../log/index.ts";
 
 /** The two sides a run trains and validates on, in a fixed order (sample key order). */
 export interface TrainSplit {
   train: Sample[];
   val: Sample[];
+  /**
+   * The held-out test part of split.json (empty without one): loaded, but never handed to the
+   * training loop; evaluated once, with the best epoch's weights, after training.
+   */
+  test: Sample[];
   /** SHA-256 of the assignment (split.json's `split_hash`, or computed the same way). */
   splitHash: string;
   /** "split.json" when read from --split, "holdout" when made here. */
@@ -76,7 +81,18 @@ export function chooseSplit(
         return sample;
       });
     checkNoLeakage(sides.train, sides.val);
-    result = { train: pick(sides.train), val: pick(sides.val), splitHash: split.split_hash, source: "split.json", fold: split.kind === "kfold" ? (options.fold as number) : null, subset: null };
+    const test = splitTest(split);
+    // The test part shares no patient with either side (the split task carved it by group).
+    checkNoLeakage([...sides.train, ...sides.val], test, ["train/validation", "the test part"]);
+    result = {
+      train: pick(sides.train),
+      val: pick(sides.val),
+      test: pick(test),
+      splitHash: split.split_hash,
+      source: "split.json",
+      fold: split.kind === "kfold" ? (options.fold as number) : null,
+      subset: null,
+    };
   } else {
     if (options.fold !== undefined) throw usageError("bad_value", `--fold ${options.fold} needs a k-fold --split split.json`);
     const groupsBefore = new Set(items.map((i) => i.group)).size;
@@ -93,6 +109,7 @@ export function chooseSplit(
     result = {
       train: train.map((i) => i.sample),
       val: val.map((i) => i.sample),
+      test: [],
       splitHash: splitHash(rows),
       source: "holdout",
       fold: null,
@@ -103,6 +120,8 @@ export function chooseSplit(
     [{ name: options.split ? `${options.split}${result.fold ? ` fold ${result.fold}` : ""}` : `the split (--val-frac ${options.valFrac})`, train: result.train, val: result.val }],
     options.split ? "make the split again with more data or fewer folds" : "use more data, a larger --val-frac or --subset, and check the labels in --csv",
   );
-  log.info(`split (${result.source}${result.fold ? `, fold ${result.fold}` : ""}): ${result.train.length} train / ${result.val.length} val samples, split_hash ${result.splitHash}`);
+  log.info(
+    `split (${result.source}${result.fold ? `, fold ${result.fold}` : ""}): ${result.train.length} train / ${result.val.length} val${result.test.length ? ` / ${result.test.length} held-out test` : ""} samples, split_hash ${result.splitHash}`,
+  );
   return result;
 }

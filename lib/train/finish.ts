@@ -14,6 +14,7 @@ import { writeOptunaTrial } from "./outputs.ts";
 import type { TrainParams } from "./params.ts";
 import { summaryBody, type RunFacts } from "./summary.ts";
 import { resolvedSchedule } from "./epochs.ts";
+import { evaluateTestPart } from "./test-eval.ts";
 
 type TF = typeof tfjs;
 
@@ -43,8 +44,9 @@ export async function restoreBestWeights(tf: TF, network: Network, runDir: strin
 }
 
 /**
- * The run's last artifacts, from the best epoch: Grad-CAM overlays, the HPO trial file, and
- * summary.json — written last, its presence marks a finished run.
+ * The run's last artifacts, from the best epoch: the one evaluation of the held-out test part
+ * (when the split has one), Grad-CAM overlays, the HPO trial file, and summary.json — written
+ * last, its presence marks a finished run.
  */
 export async function finishRun(
   tf: TF,
@@ -57,6 +59,7 @@ export async function finishRun(
   const { dir, backend, prov, ctx, log } = run;
   if (!state.best) throw new TaskError("no_epoch", `no epoch completed (--epochs ${params.epochs}, checkpoint at epoch ${state.epoch})`);
   const sha = await restoreBestWeights(tf, network, dir);
+  const test = evaluateTestPart(tf, network, data, params, state.best.epoch, dir, log);
   if (params.gradcamSamples > 0) {
     const n = writeGradcams(tf, network.built, data.val, params.imgSize, Math.min(params.gradcamSamples, data.split.val.length), join(dir, "gradcam"));
     log.info(`grad-cam: ${n} overlays in ${join(dir, "gradcam")}`);
@@ -80,6 +83,8 @@ export async function finishRun(
     classWeightValues: data.classWeights,
     trainSamples: data.split.train.length,
     valSamples: data.split.val.length,
+    testSamples: data.split.test.length,
+    test,
     epochsCompleted: state.epoch,
     stoppedEarly: state.stop.stopped,
     best: state.best,
@@ -101,5 +106,6 @@ export async function finishRun(
     final_weights_sha256: sha.final,
     backend: backend.name,
     val_metrics: { accuracy: state.best.acc, kappa_quadratic: state.best.kappa_quadratic, macro_f1: state.best.macro_f1, auc_ovr: state.best.auc_ovr },
+    test_metrics: test ? { accuracy: test.acc, kappa_quadratic: test.kappa_quadratic, macro_f1: test.macro_f1, auc_ovr: test.auc_ovr } : null,
   };
 }

@@ -19,6 +19,8 @@ export interface TrainingData {
   split: TrainSplit;
   train: DataPart;
   val: DataPart;
+  /** The held-out test part (null without one): never given to the training loop, evaluated once at the end. */
+  test: DataPart | null;
   /** Length of the fused per-accession embedding (0 = none). */
   embeddingDim: number;
   /** Input files by path with their SHA-256 (summary.json's envelope). */
@@ -64,9 +66,12 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
   );
   checkReadable(dataset, params.minReadable);
   const split = chooseSplit(dataset, params, log);
-  const images = await loadImages([...split.train, ...split.val], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
+  // The test images load here too, so a bad test file stops the run before it starts.
+  const images = await loadImages([...split.train, ...split.val, ...split.test], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
+  const nTrainVal = split.train.length + split.val.length;
   const train: DataPart = { images: images.slice(0, split.train.length), labels: split.train.map((s) => s.label - 1) };
-  const val: DataPart = { images: images.slice(split.train.length), labels: split.val.map((s) => s.label - 1) };
+  const val: DataPart = { images: images.slice(split.train.length, nTrainVal), labels: split.val.map((s) => s.label - 1) };
+  const test: DataPart | null = split.test.length ? { images: images.slice(nTrainVal), labels: split.test.map((s) => s.label - 1) } : null;
 
   const inputFiles: Record<string, string> = { [params.csv]: sha256File(params.csv) };
   if (params.split) inputFiles[params.split] = sha256File(params.split);
@@ -83,6 +88,7 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
     const embeddings = loadEmbeddings(params.embeddingsDir);
     train.embeddings = embeddingsFor(embeddings, split.train.map((s) => s.accession), params.embeddingsDir);
     val.embeddings = embeddingsFor(embeddings, split.val.map((s) => s.accession), params.embeddingsDir);
+    if (test) test.embeddings = embeddingsFor(embeddings, split.test.map((s) => s.accession), params.embeddingsDir);
     embeddingDim = embeddings.dim;
     const [features, metadata] = embeddings.files as [string, string];
     inputFiles[features] = sha256File(features);
@@ -96,5 +102,5 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
   const classWeights = params.classWeights === "auto" ? autoClassWeights(train.labels, NUM_CLASSES) : null;
   log.info(`train class counts A-D: ${counts.join(", ")}; class weights: ${classWeights ? `auto [${classWeights.map((w) => w.toFixed(4)).join(", ")}] (N/(K*n_c))` : "none"}`);
   if (params.samplerWeighted) log.info("sampler: weighted, 1/n_class with replacement (stream sampler/epoch/<e>)");
-  return { dataset, split, train, val, embeddingDim, inputFiles, dataHashes, classWeights };
+  return { dataset, split, train, val, test, embeddingDim, inputFiles, dataHashes, classWeights };
 }

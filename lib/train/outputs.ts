@@ -21,10 +21,13 @@ export function writeValMetrics(runDir: string, metrics: ValMetrics & { epoch: n
 
 export const PREDICTION_COLUMNS = ["accession", "image_path", "professional_label", "y_true", "y_pred", "p_A", "p_B", "p_C", "p_D", "patient_id"] as const;
 
-/** `val_predictions.csv` of one epoch (the best): class indices 0..3, the professional label 1..4. */
-export function writePredictions(runDir: string, samples: readonly Sample[], yPred: readonly number[], probs: readonly number[][]): void {
+/**
+ * `val_predictions.csv` of one epoch (the best): class indices 0..3, the professional label 1..4.
+ * `file` names another file with the same columns (`test_predictions.csv`).
+ */
+export function writePredictions(runDir: string, samples: readonly Sample[], yPred: readonly number[], probs: readonly number[][], file = "val_predictions.csv"): void {
   writeCsvAtomic(
-    join(runDir, "val_predictions.csv"),
+    join(runDir, file),
     PREDICTION_COLUMNS,
     samples.map((s, i) => {
       const p = probs[i] as number[];

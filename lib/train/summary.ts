@@ -44,6 +44,10 @@ export interface RunFacts {
   classWeightValues: number[] | null;
   trainSamples: number;
   valSamples: number;
+  /** Samples of the held-out test part (0 without one). */
+  testSamples: number;
+  /** The held-out test part's metrics with the best epoch's weights, or null. */
+  test: (ValMetrics & { epoch: number }) | null;
   epochsCompleted: number;
   stoppedEarly: boolean;
   best: (ValMetrics & { epoch: number }) | null;
@@ -78,12 +82,21 @@ export function summaryBody(params: TrainParams, resolved: { backend: string; lr
     class_weight_values: facts.classWeightValues,
     n_train: facts.trainSamples,
     n_val: facts.valSamples,
+    n_test: facts.testSamples,
     epochs_completed: facts.epochsCompleted,
     stopped_early: facts.stoppedEarly,
     best_metric_name: facts.selectMetric,
     best_metric: facts.bestValue,
     best_epoch: facts.best?.epoch ?? null,
     val_metrics: facts.best ? summaryMetrics(facts.best) : null,
+    test_metrics: facts.test ? summaryMetrics(facts.test) : null,
+    // What each set of metrics may claim: the best epoch is chosen on the validation part.
+    evaluation: {
+      val: `metrics/val_metrics.json: the best epoch was chosen on this validation part by ${facts.selectMetric}, so these numbers are optimistic`,
+      test: facts.test
+        ? `metrics/test_metrics.json: held-out test part (${facts.testSamples} samples), never used for training, early stopping or model selection; evaluated once with the best epoch's weights`
+        : null,
+    },
     weights_sha256: facts.weightsSha256,
     final_weights_sha256: facts.finalWeightsSha256,
     finished_at: facts.finishedAt,
