@@ -1,6 +1,6 @@
 export { METRIC_NAMES, METRIC_RANGES, SUMMARY_COLUMNS, metricSummary, pickMetrics, predictionScorer } from "./metrics.ts";
 export type { MetricName, MetricSummary, RunMetrics } from "./metrics.ts";
-export { describeSkipped, discoverRuns } from "./discover.ts";
+export { describeSkipped, discoverRuns, expandPattern } from "./discover.ts";
 export type { SkippedRun } from "./discover.ts";
 export type { RunLocation } from "./discover.ts";
 export { missingFolds, parsePredictions, readPredictions, readRun } from "./read.ts";

@@ -1,0 +1,10 @@
+export { PREPROCESSING_FIELDS, checkPreprocessing, loadRunModel } from "./models.ts";
+export type { Preprocessing, RunModel } from "./models.ts";
+export { cacheSample, readPredictInputs } from "./inputs.ts";
+export type { PredictInputs, PredictSample } from "./inputs.ts";
+export { argMax, averageProbabilities, imageBatch, predictProbabilities } from "./infer.ts";
+export type { InferenceInputs } from "./infer.ts";
+export { evaluatePredictions, groupOf, scored } from "./evaluate.ts";
+export type { BootstrapSettings, Evaluation, MetricInterval } from "./evaluate.ts";
+export { unknownAccessions, writeGradcams } from "./gradcam.ts";
+export { PREDICTION_COLUMNS, predictionRows } from "./outputs.ts";
