@@ -3,6 +3,7 @@ import { aliases, loadTask, resolveTaskName, runTask, taskNames, watchMathRandom
 import { parseArgs } from "./argv.ts";
 import { shellWord } from "../lib/task/command.ts";
 import { overviewHelp, taskHelp } from "./help.ts";
+import { TRAIN_DENSITY_HELP, routeTrainDensity } from "./reference.ts";
 import { basename, relative } from "node:path";
 
 /**
@@ -23,19 +24,23 @@ export function invocation(entry: "task" | "bin"): string[] {
 export async function main(argv: readonly string[], invokedAs: readonly string[] = invocation("task")): Promise<number> {
   const debug = argv.includes("--debug");
   try {
-    const [name, ...rest] = argv;
+    const [name, ...given] = argv;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") {
       const tasks = await Promise.all(taskNames().map((n) => loadTask(n)));
       process.stdout.write(overviewHelp(tasks, aliases()));
       return name === undefined ? 2 : 0;
     }
-    const canonical = resolveTaskName(name);
+    // The reference pipeline's `train-density --cv-folds k --cv-outdir D` runs the cv task.
+    const routed = routeTrainDensity(name, given);
+    const rest = routed.argv;
+    const canonical = resolveTaskName(routed.task);
     const task = await loadTask(canonical);
     const args = parseArgs(task, rest);
     if (args.help) {
-      process.stdout.write(taskHelp(task, name));
+      process.stdout.write(taskHelp(task, name) + (name === "train-density" ? `${TRAIN_DENSITY_HELP}\n` : ""));
       return 0;
     }
+    if (routed.note && !args.quiet) process.stderr.write(`${name}: ${routed.note}\n`);
     const watch = watchMathRandom();
     let result;
     try {

@@ -42,6 +42,7 @@ export default defineTask({
         views: train.views,
         labelCoding: train.labelCoding,
         cacheDir: train.cacheDir,
+        format: train.format,
         ...(train.subset ? { subset: train.subset } : {}),
         outdir: join(cvOutdir, "split"),
       });

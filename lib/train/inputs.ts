@@ -61,7 +61,7 @@ export function checkInputPaths(params: TrainParams): void {
  */
 export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContext, "progress">, log: Logger): Promise<TrainingData> {
   const dataset = await loadDataset(
-    { csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views, labelCoding: params.labelCoding, cacheDir: params.cacheDir, preprocess: { imgSize: params.imgSize, window: params.window } },
+    { csv: params.csv, dicomRoot: params.dicomRoot, includeClass5: params.includeClass5, views: params.views, labelCoding: params.labelCoding, format: params.format, cacheDir: params.cacheDir, preprocess: { imgSize: params.imgSize, window: params.window } },
     { log, progress: ctx.progress },
   );
   checkReadable(dataset, params.minReadable);

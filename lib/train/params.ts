@@ -54,6 +54,7 @@ export const trainParams = z.object({
   minReadable: z.number().min(0).max(1).default(0.99).describe("least fraction of readable DICOM files"),
   views: z.enum(["one", "all"]).default("one").describe("one image per accession or every view"),
   labelCoding: z.enum(LABEL_CODINGS).default("auto").describe("how a path-based CSV's numeric labels count: 0-3 or 1-4 (A = 0 or 1), A-D; auto tells from the values and refuses when it cannot"),
+  format: z.enum(["auto", "classificacao", "paths", "cbis-ddsm", "vindr", "rsna"]).default("auto").describe("--csv layout; auto detects it from the header"),
   window: z.enum(["percentile", "voi"]).default("percentile").describe("intensity window before scaling to [0, 1]"),
   cacheDir: z.string().default(".cache/preprocessed").describe("cache of decode verdicts and preprocessed images (a read-only one is read, not written: one warning)"),
 });
