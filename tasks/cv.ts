@@ -98,6 +98,7 @@ export default defineTask({
         max: pick("max"),
         ci_low: pick("t_ci_low"),
         ci_high: pick("t_ci_high"),
+        ci_method: "95 % t interval of the mean on the logit scale (κ: of (κ + 1)/2), clipped to the metric's range where a fold sits on a bound",
       },
       [splitPath],
     );

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { usageError } from "../lib/errors/index.ts";
@@ -14,6 +15,7 @@ export default defineTask({
     cv: z.string().optional().describe("cross-validation output directory (holds cv_summary.json)"),
     hpo: z.string().optional().describe("HPO output directory (hpo_summary.json, trials.json or study.json; else trial dirs with optuna_trial.json)"),
     aggregate: z.string().optional().describe("aggregate.json of the runs; when absent the aggregate task is run on --run into <assets-dir>/../aggregate"),
+    testAggregate: z.string().optional().describe("aggregate.json of the held-out test part (aggregate --part test); when absent and every --run has metrics/test_metrics.json, it is made into <assets-dir>/../aggregate_test"),
     assetsDir: z.string().default("Article/assets").describe("directory for figures, tables and report.html"),
     tex: z.string().default("Article/sections/density_model.tex").describe("LaTeX section file to write"),
     texRoot: z.string().optional().describe("directory LaTeX is run from (paths in the section are relative to it); default: --tex's own folder, so a main.tex beside the section compiles as is"),
@@ -49,7 +51,15 @@ export default defineTask({
       const result = await ctx.runTask("aggregate", { run: runs, outdir });
       aggregatePath = typeof result.path === "string" && result.path.endsWith(".json") ? result.path : join(typeof result.path === "string" ? result.path : outdir, "aggregate.json");
     }
-    const sources = loadSources({ runs, aggregate: aggregatePath, cv: params.cv ?? null, hpo: params.hpo ?? null }, ctx.log);
+    // The held-out test part's table (issue 14): given, or made when every run has test metrics.
+    let testAggregatePath = params.testAggregate ?? null;
+    if (testAggregatePath === null && runs.length > 0 && runs.every((r) => existsSync(join(r, "metrics", "test_metrics.json")))) {
+      const outdir = join(dirname(params.assetsDir), "aggregate_test");
+      ctx.log.info(`the runs have a held-out test part: running the aggregate task with --part test into ${outdir}`);
+      const result = await ctx.runTask("aggregate", { run: runs, outdir, part: "test" });
+      testAggregatePath = typeof result.path === "string" ? result.path : join(outdir, "aggregate.json");
+    }
+    const sources = loadSources({ runs, aggregate: aggregatePath, testAggregate: testAggregatePath, cv: params.cv ?? null, hpo: params.hpo ?? null }, ctx.log);
     const report = makeReport(sources, {
       assetsDir: params.assetsDir,
       texFile: params.tex,

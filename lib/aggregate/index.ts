@@ -11,4 +11,5 @@ export { bootstrapRuns } from "./bootstrap.ts";
 export { compareRuns, pairRuns } from "./compare.ts";
 export type { Comparison, MetricComparison, PairKey } from "./compare.ts";
 export { comparisonTable, intervalNotes, summaryTable } from "./table.ts";
-export { REFERENCE_BACKEND, isReferenceSummary, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";
+export { REFERENCE_BACKEND, isReferenceSummary, readAnyValMetrics, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";
+export type { AnyValMetrics } from "./reference.ts";

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { hashJson } from "../artifacts/index.ts";
+import { hashJson, readJson } from "../artifacts/index.ts";
 import { TaskError } from "../errors/index.ts";
-import { CLASS_NAMES } from "../metrics/index.ts";
+import { CLASS_NAMES, classificationReportSchema, valMetricsSchema } from "../metrics/index.ts";
 import type { RunMetrics } from "./metrics.ts";
 
 /**
@@ -139,5 +139,55 @@ export function referenceMetrics(metrics: ReferenceValMetrics | null, summary: R
     f1_B: null,
     f1_C: null,
     f1_D: null,
+  };
+}
+
+/** val_metrics.json of either origin, in the project's shape; `epoch` null when the file does not say. */
+export type AnyValMetrics = Omit<z.infer<typeof valMetricsSchema>, "epoch"> & { epoch: number | null };
+
+const referenceFullSchema = z.looseObject({
+  acc: z.number(),
+  kappa_quadratic: z.number().nullable(),
+  macro_f1: z.number(),
+  weighted_f1: z.number().optional(),
+  auc_ovr: z.number().nullable(),
+  bal_acc: z.number(),
+  bal_acc_adj: z.number().optional(),
+  confusion_matrix: z.array(z.array(z.number().int().nonnegative()).length(CLASS_NAMES.length)).length(CLASS_NAMES.length),
+  classification_report: z.record(z.string(), z.unknown()),
+  epoch: z.number().int().optional(),
+});
+
+/**
+ * Reads `metrics/val_metrics.json` written by this project or by the reference pipeline (no
+ * `epoch`, no `weighted_f1`, class keys `A`..`D`, `1`..`4` or `0`..`3`): the classification
+ * report comes back keyed `A`..`D`, `weighted_f1` from its weighted average. The reference's file
+ * holds its last epoch, which `lastEpoch` (the last row of its train_history.csv) names when known.
+ */
+export function readAnyValMetrics(path: string, lastEpoch: number | null = null): AnyValMetrics {
+  const own = valMetricsSchema.safeParse(readJson(path, z.unknown(), "validation metrics"));
+  if (own.success) return own.data;
+  const ref = readJson(path, referenceFullSchema, "validation metrics");
+  const report = ref.classification_report;
+  const keys = "A" in report ? ["A", "B", "C", "D"] : "4" in report ? ["1", "2", "3", "4"] : ["0", "1", "2", "3"];
+  const normalised = {
+    ...Object.fromEntries(CLASS_NAMES.map((c, i) => [c, report[keys[i] as string]])),
+    accuracy: report.accuracy ?? ref.acc,
+    "macro avg": report["macro avg"],
+    "weighted avg": report["weighted avg"],
+  };
+  const parsed = classificationReportSchema.safeParse(normalised);
+  if (!parsed.success) throw new TaskError("bad_artifact", `${path}: classification_report is not sklearn's output_dict with classes ${keys.join(", ")}`, { exitCode: 2 });
+  return {
+    acc: ref.acc,
+    kappa_quadratic: ref.kappa_quadratic,
+    macro_f1: ref.macro_f1,
+    weighted_f1: ref.weighted_f1 ?? parsed.data["weighted avg"]["f1-score"],
+    auc_ovr: ref.auc_ovr,
+    bal_acc: ref.bal_acc,
+    bal_acc_adj: ref.bal_acc_adj ?? (ref.bal_acc - 1 / CLASS_NAMES.length) / (1 - 1 / CLASS_NAMES.length),
+    confusion_matrix: ref.confusion_matrix,
+    classification_report: parsed.data,
+    epoch: ref.epoch ?? lastEpoch,
   };
 }

@@ -15,6 +15,7 @@ import { runDetails, runFigures, runKey } from "./per-run.ts";
 import type { RunData } from "../inputs/run.ts";
 import { readRunRow, runColumns } from "../../lib/runs/index.ts";
 import { provenanceFacts } from "./provenance.ts";
+import { intervalBlock, testSection } from "./evaluation.ts";
 import type { ReportFigure, ReportFile, ReportOptions, ReportSources } from "./types.ts";
 
 /** The report's files in memory, and what they were made of. */
@@ -47,6 +48,10 @@ export function makeReport(sources: ReportSources, options: ReportOptions): Repo
     const table = metricsTable(aggregate.data);
     tables.push(table);
     blocks.push({ kind: "table", table, note: interpretMetricsTable(aggregate.data), source: aggregate.path });
+    // Intervals that respect each metric's range, with the undefined-resample counts (issue 14).
+    const intervals = intervalBlock(aggregate);
+    tables.push(intervals.table);
+    blocks.push(intervals.block);
     const seeds = seedsFigure(aggregate.data, aggregate.path, options.spreadAxis);
     if (seeds) {
       crossFigures.push(seeds);
@@ -59,6 +64,11 @@ export function makeReport(sources: ReportSources, options: ReportOptions): Repo
       blocks.push({ kind: "table", table: ct, note: interpretCompare(aggregate.data, compare), source: `${aggregate.path} (compare)` });
     }
     sections.push({ id: "seeds", title: "Variability across seeds", blocks });
+  }
+  if (sources.testAggregate) {
+    const test = testSection(sources.testAggregate);
+    tables.push(...test.tables);
+    sections.push(test.section);
   }
   if (cv) {
     const blocks: Block[] = [];

@@ -13,6 +13,8 @@ import type { ReportSources } from "./types.ts";
 export interface SourcePaths {
   runs: readonly string[];
   aggregate: string | null;
+  /** aggregate.json of the held-out test part (`aggregate --part test`), or null. */
+  testAggregate?: string | null;
   cv: string | null;
   hpo: string | null;
 }
@@ -48,5 +50,10 @@ export function loadSources(paths: SourcePaths, log: Pick<Logger, "warn">): Repo
   }
   const cv = paths.cv === null ? null : { dir: paths.cv, summary: readCvSummary(paths.cv) };
   const hpo = paths.hpo === null ? null : readHpoStudy(paths.hpo);
-  return { runs, aggregate, cv, hpo };
+  const testAggregate = paths.testAggregate ? { path: paths.testAggregate, data: readAggregate(paths.testAggregate) } : null;
+  if (testAggregate && testAggregate.data.part !== "test") {
+    throw usageError("bad_artifact", `--test-aggregate ${testAggregate.path} is not of the test part (part: ${testAggregate.data.part ?? "val"}); make it with aggregate --part test`);
+  }
+  if (aggregate?.data.part === "test") throw usageError("bad_artifact", `--aggregate ${aggregate.path} is of the test part: pass it as --test-aggregate`);
+  return { runs, aggregate, testAggregate, cv, hpo };
 }

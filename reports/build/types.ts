@@ -8,6 +8,8 @@ export interface ReportSources {
   /** Hold-out runs, one per seed (sorted by seed, then fold). */
   runs: RunData[];
   aggregate: { path: string; data: Aggregate } | null;
+  /** aggregate.json made with `--part test`: the held-out test part's table (optional). */
+  testAggregate?: { path: string; data: Aggregate } | null;
   cv: { dir: string; summary: CvSummary & { path: string } } | null;
   hpo: HpoStudy | null;
 }

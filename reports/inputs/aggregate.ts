@@ -15,6 +15,12 @@ const metricStatsSchema = z.looseObject({
   t_ci_high: num,
   boot_ci_low: num.optional(),
   boot_ci_high: num.optional(),
+  /** How the t interval respects the metric's range (aggregate ≥ issue 14): logit, clipped or linear. */
+  t_ci_scale: z.enum(["logit", "clipped", "linear"]).nullable().optional(),
+  boot_bca_low: num.optional(),
+  boot_bca_high: num.optional(),
+  /** Bootstrap resamples on which the metric was undefined, left out of its intervals. */
+  boot_undefined: num.optional(),
   median: num.optional(),
   min: num,
   max: num,
@@ -47,6 +53,9 @@ const aggregateSchema = z.looseObject({
   confidence: z.number().gt(0).lt(1),
   runs: z.array(z.object({ dir: z.string(), seed: z.number().int(), fold: z.number().int().nullable(), metrics: z.record(z.string(), num) })),
   metrics: z.record(z.string(), metricStatsSchema),
+  /** Which evaluation the runs' metrics are: val (the best epoch was chosen on it) or test (held out); absent before issue 14 = val. */
+  part: z.enum(["val", "test"]).optional(),
+  part_note: z.string().optional(),
   bootstrap: z.looseObject({ resamples: z.number().int(), unit: z.string(), seed: z.number().int() }).optional(),
   compare: z
     .looseObject({

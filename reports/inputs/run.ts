@@ -5,7 +5,8 @@ import { readJson } from "../../lib/artifacts/index.ts";
 import { usageError } from "../../lib/errors/index.ts";
 // The CSV reader alone: the dataset index would also load the DICOM codecs the report never needs.
 import { readCsv } from "../../lib/dataset/csv.ts";
-import { CLASS_NAMES, valMetricsSchema } from "../../lib/metrics/index.ts";
+import { CLASS_NAMES } from "../../lib/metrics/index.ts";
+import { readAnyValMetrics, type AnyValMetrics } from "../../lib/aggregate/reference.ts";
 
 const num = z.number().nullable();
 
@@ -37,8 +38,12 @@ const summarySchema = z.looseObject({
 });
 export type RunSummary = z.infer<typeof summarySchema>;
 
-/** `metrics/val_metrics.json` (best epoch), validated by the metrics library's schema. */
-export type ValMetrics = z.infer<typeof valMetricsSchema>;
+/**
+ * `metrics/val_metrics.json` (best epoch), validated by the metrics library's schema; a
+ * reference-pipeline file (no `epoch`, no `weighted_f1`, its last epoch) is brought to the same
+ * shape by `readAnyValMetrics`.
+ */
+export type ValMetrics = AnyValMetrics;
 
 /** One row of `train_history.csv`; a blank or non-numeric cell is null. */
 export interface HistoryRow {
@@ -108,13 +113,14 @@ export function readRun(dir: string): RunData {
   if (!existsSync(dir)) throw usageError("missing_run", `run directory not found: ${dir}`);
   const summary = readJson(join(dir, "summary.json"), summarySchema, "run summary");
   const metricsPath = join(dir, "metrics", "val_metrics.json");
+  const history = existsSync(join(dir, "train_history.csv")) ? readHistory(join(dir, "train_history.csv")) : null;
   return {
     dir,
     seed: summary.seed,
     fold: summary.fold ?? null,
     summary,
-    history: existsSync(join(dir, "train_history.csv")) ? readHistory(join(dir, "train_history.csv")) : null,
-    valMetrics: existsSync(metricsPath) ? readJson(metricsPath, valMetricsSchema, "validation metrics") : null,
+    history,
+    valMetrics: existsSync(metricsPath) ? readAnyValMetrics(metricsPath, history?.at(-1)?.epoch ?? null) : null,
     predictions: existsSync(join(dir, "val_predictions.csv")) ? readPredictions(join(dir, "val_predictions.csv")) : null,
     gradcam: listGradcam(join(dir, "gradcam")),
   };

@@ -53,7 +53,7 @@ describe("generated LaTeX under pdflatex", () => {
     expect(pdflatex(dir).status).not.toBe(0);
   });
 
-  test("the section compiles beside a plain main.tex with no path edits, to at most 4 pages", () => {
+  test("the section compiles beside a plain main.tex with no path edits, to at most 5 pages", () => {
     // A main.tex in the section's own folder, as an author would drop it in: paths must work as written.
     const sections = join(root, "Article", "sections");
     writeFileSync(join(sections, "main.tex"), "\\documentclass{article}\n\\usepackage{booktabs,graphicx}\n\\begin{document}\n\\input{density_model.tex}\n\\end{document}\n");
@@ -71,7 +71,8 @@ describe("generated LaTeX under pdflatex", () => {
     if (info.error) throw new Error(`pdfinfo could not run (apt-get install poppler-utils): ${info.error.message}`);
     const pages = Number(/^Pages:\s+(\d+)/m.exec(info.stdout)?.[1]);
     expect(pages).toBeGreaterThan(0);
-    expect(pages).toBeLessThanOrEqual(4);
+    // 4 pages before the interval table (issue 14) added a float.
+    expect(pages).toBeLessThanOrEqual(5);
   }, 120_000);
 
   test("the same section compiles from the folder above, as the reference pipeline's Article/main.tex inputs sections/density_model", () => {

@@ -15,7 +15,7 @@ const FIGURES = [
   "density_confusion_seeds",
   "density_gradcam_seeds",
 ];
-const TABLES = ["density_metrics_table", "density_compare_table", "density_cv_table"];
+const TABLES = ["density_metrics_table", "density_intervals_table", "density_compare_table", "density_cv_table"];
 /** A full render takes a few seconds on a busy 2-core machine; bun's default is 5 s. */
 const RENDER_TIMEOUT = 60_000;
 
