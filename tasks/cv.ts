@@ -92,6 +92,7 @@ export default defineTask({
         missing_folds: failed.map((f) => f.fold),
         failed_folds: failed,
         sigma: "sample",
+        evaluation: `each fold's metrics are on its validation fold, on which its best epoch was chosen (optimistic)${split.test ? `; each fold's metrics/test_metrics.json holds the held-out test part (${split.test.size} samples)` : ""}`,
         mean: pick("mean"),
         std: pick("std"),
         min: pick("min"),

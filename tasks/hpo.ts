@@ -154,6 +154,8 @@ export default defineTask({
       seed: train.seed,
       objective: space.objective,
       direction: space.direction,
+      // What the values may claim: each is chosen on the data it is measured on.
+      evaluation: "trial values are the objective on the validation part, on which each trial's best epoch and the best trial were chosen: optimistic for the chosen configuration; measure it on a held-out test part (split --test-frac) or with predict",
       n_trials: nTrials,
       trials: trials.map((t) => ({ number: t.number, name: trialName(t.number), params: t.params, state: t.state, value: t.value, run_dir: t.runDir, error: t.error })),
       best: best ? { number: best.number, params: best.params, value: best.value, run_dir: best.runDir } : null,

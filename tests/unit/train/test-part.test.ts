@@ -116,4 +116,21 @@ describe("the held-out test part never influences training", () => {
     expect(agg.part).toBe("test");
     expect(agg.metrics.accuracy?.mean).toBe(read<{ acc: number }>(join(a.runDir, "metrics", "test_metrics.json")).acc);
   });
+
+  test("cv on a k-fold split with a test part: every fold trains without it and evaluates the same test part at the end", async () => {
+    const made = await runTask("split", { csv: original, dicomRoot: base.dicomRoot, seed: 42, folds: 2, testFrac: 0.25, outdir: join(dir, "split_k2") }, { quiet: true });
+    const split = readSplit(made.path as string);
+    const test = splitTest(split);
+    const cvOutdir = join(dir, "cv");
+    await runTask("cv", { ...base, csv: original, epochs: 1, split: made.path as string, cvFolds: 2, cvOutdir }, { quiet: true });
+    const cv = read<{ evaluation: string }>(join(cvOutdir, "cv_summary.json"));
+    expect(cv.evaluation).toContain(`held-out test part (${test.length} samples)`);
+    for (const k of [1, 2]) {
+      const runDir = join(cvOutdir, `fold_${k}`, "results");
+      const summary = read<Summary & { n_train: number; n_val: number }>(join(runDir, "summary.json"));
+      expect(summary.n_test).toBe(test.length);
+      expect(summary.n_train + summary.n_val + summary.n_test).toBe(split.n_samples);
+      expect(parsePredictions(join(runDir, "test_predictions.csv")).yTrue.length).toBe(test.length);
+    }
+  }, 120_000);
 });
