@@ -28,7 +28,7 @@ export default defineTask({
     const aggregate = readAggregate(aggregatePath);
     ctx.log.info("");
     ctx.log.info(`Validation metrics over seeds ${experiment.seeds.join(", ")} (best epoch of each run):`);
-    for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence)) ctx.log.info(`  ${line}`);
+    for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence, aggregate.bootstrap?.resamples ?? 0)) ctx.log.info(`  ${line}`);
     ctx.log.info("");
     ctx.log.info(`Written to ${params.assetsDir}:`);
     for (const f of readdirSync(params.assetsDir).sort()) ctx.log.info(`  ${join(params.assetsDir, f)}`);

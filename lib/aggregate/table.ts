@@ -18,7 +18,7 @@ function render(rows: string[][]): string[] {
 const tCell = (m: MetricSummary) => `${interval(m.t_ci_low, m.t_ci_high)}${m.t_ci_scale === "clipped" ? "*" : ""}`;
 
 /** `12/5000`: resamples on which the metric was undefined (left out of both bootstrap intervals). */
-const undefinedCell = (m: MetricSummary, resamples: number) => (m.boot_undefined === null ? "n/a" : `${m.boot_undefined}/${resamples}`);
+const undefinedCell = (m: MetricSummary, resamples: number) => (m.boot_undefined === null || m.boot_undefined === undefined ? "n/a" : resamples > 0 ? `${m.boot_undefined}/${resamples}` : String(m.boot_undefined));
 
 /**
  * The console summary: one line per metric, `mean ± σ`, the t interval (logit scale; `*` =

@@ -94,3 +94,11 @@ describe("aggregate --part", () => {
     expect(err.message).toContain("--test-frac");
   });
 });
+
+test("summaryTable(metrics, σ, c, resamples) writes k/B undefined resamples; without B (an older caller) the count alone", async () => {
+  const { summaryTable, METRIC_NAMES } = await import("../../../lib/aggregate/index.ts");
+  const one = { n: 3, mean: 0.9, std: 0.01, cv_pct: 1, se: 0.006, t_ci_low: 0.87, t_ci_high: 0.92, t_ci_scale: "logit" as const, boot_ci_low: 0.85, boot_ci_high: 0.95, boot_bca_low: 0.84, boot_bca_high: 0.94, boot_undefined: 7, median: 0.9, min: 0.89, max: 0.91 };
+  const metrics = Object.fromEntries(METRIC_NAMES.map((m) => [m, one])) as never;
+  expect(summaryTable(metrics, "sample", 0.95, 5000)[1]).toEndWith("[0.840, 0.940]  7/5000");
+  expect(summaryTable(metrics, "sample", 0.95)[1]).toEndWith("[0.840, 0.940]  7");
+});
