@@ -24,6 +24,32 @@ export function gradcam(
   tf: typeof tfType, model: tfType.LayersModel, layer: string, image: Float32Array, size: number, classIndex: number,
   embedding?: Float32Array,
 ): { values: Float32Array; map: GradcamMap } {
+  const { cam, upsampled } = gradcamTensors(tf, model, layer, image, size, classIndex, embedding);
+  return readMaps(cam, upsampled, Float32Array.from(cam.dataSync()), Float32Array.from(upsampled.dataSync()));
+}
+
+/** gradcam, reading the maps from the device asynchronously (the only way on webgpu). */
+export async function gradcamAsync(
+  tf: typeof tfType, model: tfType.LayersModel, layer: string, image: Float32Array, size: number, classIndex: number,
+  embedding?: Float32Array,
+): Promise<{ values: Float32Array; map: GradcamMap }> {
+  const { cam, upsampled } = gradcamTensors(tf, model, layer, image, size, classIndex, embedding);
+  return readMaps(cam, upsampled, Float32Array.from(await cam.data()), Float32Array.from(await upsampled.data()));
+}
+
+/** gradcam's result from its two maps' values; disposes the tensors. */
+function readMaps(cam: tfType.Tensor, upsampled: tfType.Tensor, camValues: Float32Array, upsampledValues: Float32Array): { values: Float32Array; map: GradcamMap } {
+  const [, height, width] = cam.shape as [number, number, number, number];
+  cam.dispose();
+  upsampled.dispose();
+  return { map: { width, height, values: normalise(camValues) }, values: normalise(upsampledValues) };
+}
+
+/** The map at the network's resolution [1, h, w, 1] and upsampled to size × size, not yet scaled. */
+function gradcamTensors(
+  tf: typeof tfType, model: tfType.LayersModel, layer: string, image: Float32Array, size: number, classIndex: number,
+  embedding?: Float32Array,
+): { cam: tfType.Tensor4D; upsampled: tfType.Tensor4D } {
   const pool = model.getLayer("avg_pool");
   const pooled = pool.inboundNodes[0]?.inboundLayers[0]?.name;
   if (pooled !== layer) throw new TaskError("gradcam_layer", `gradcam: layer ${layer} is not the feature map the head pools (${pooled})`);
@@ -53,13 +79,7 @@ export function gradcam(
     const weights = grads.mean([1, 2], true);
     return tf.relu(maps.mul(weights).sum(3, true)) as tfType.Tensor4D;
   });
-  const [, height, width] = cam.shape as [number, number, number, number];
-  const map = { width, height, values: normalise(Float32Array.from(cam.dataSync())) };
-  const upsampled = tf.tidy(() => tf.image.resizeBilinear(cam, [size, size], false, true));
-  cam.dispose();
-  const values = normalise(Float32Array.from(upsampled.dataSync()));
-  upsampled.dispose();
-  return { map, values };
+  return { cam, upsampled: tf.tidy(() => tf.image.resizeBilinear(cam, [size, size], false, true)) };
 }
 
 /** Scales to [0, 1] by min and max, in place (all zeros when flat). */

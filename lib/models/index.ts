@@ -1,6 +1,6 @@
 export { ARCHS, buildModel } from "./build.ts";
 export type { Arch, BuiltModel, ModelSpec } from "./build.ts";
-export { gradcam } from "./gradcam.ts";
+export { gradcam, gradcamAsync } from "./gradcam.ts";
 export { loadModelFrom, saveModelTo, weightsSha256 } from "./io.ts";
 export { loadPretrained } from "./pretrained.ts";
 export type { PretrainedReport } from "./pretrained.ts";

@@ -21,9 +21,24 @@ export interface Provenance {
   os_release: string;
   cpu: string;
   cpu_count: number;
+  /**
+   * The GPU the process computes on (vendor, architecture, device, description, driver,
+   * software), once a GPU backend is initialised (recordDevice); absent otherwise. Fingerprints
+   * are only comparable on the same GPU and driver.
+   */
+  gpu?: Record<string, string | boolean>;
 }
 
 let cached: Provenance | undefined;
+let device: Record<string, string | boolean> | null = null;
+
+/**
+ * Records the GPU the backend runs on (null: none), so that every artifact written afterwards
+ * carries it in its provenance. Called by lib/backend's initBackend.
+ */
+export function recordDevice(gpu: object | null): void {
+  device = gpu === null ? null : ({ ...gpu } as Record<string, string | boolean>);
+}
 
 /** Provenance of this process (computed once; git is asked at most twice). */
 export function provenance(): Provenance {
@@ -39,7 +54,7 @@ export function provenance(): Provenance {
     cpu: cpus()[0]?.model.trim() ?? "unknown",
     cpu_count: cpus().length,
   };
-  return cached;
+  return device === null ? cached : { ...cached, gpu: device };
 }
 
 /** `node --version` of the Node.js on the PATH, without the `v`; null when there is none. */

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { TaskError, usageError } from "../errors/index.ts";
 import { createContext, type ContextOptions } from "./context.ts";
 import type { TaskDefinition, TaskResult } from "./define.ts";
@@ -16,6 +17,18 @@ const ALIASES: Record<string, string> = {
   "report-pack": "report",
 };
 
+/**
+ * Aliases that are their target task with some params pinned: `train-gpu` is `train` on a GPU
+ * (`--backend gpu`: tensorflow on CUDA, else webgpu on a hardware adapter), which exits 2 on a
+ * machine without one instead of training on the CPU.
+ */
+const PINNED: Record<string, { description: string; pin: (shape: z.ZodRawShape) => z.ZodRawShape }> = {
+  "train-gpu": {
+    description: "Train on a GPU (tensorflow on CUDA, else WebGPU on a hardware adapter); exits 2 where there is none, never trains on the CPU",
+    pin: () => ({ backend: z.enum(["gpu"]).default("gpu").describe("always gpu: a GPU or exit 2 (use train --backend … for the CPU backends)") }),
+  },
+};
+
 export function taskNames(): string[] {
   return readdirSync(TASKS_DIR)
     .filter((f) => f.endsWith(".ts"))
@@ -32,6 +45,8 @@ export function aliases(): Record<string, string> {
 export function resolveTaskName(name: string): string {
   const names = taskNames();
   if (names.includes(name)) return name;
+  // a pinned alias stays itself: loadTask derives its definition
+  if (PINNED[name] && aliases()[name]) return name;
   const known = aliases();
   const target = known[name];
   if (target) return target;
@@ -41,6 +56,12 @@ export function resolveTaskName(name: string): string {
 
 export async function loadTask(name: string): Promise<TaskDefinition> {
   const canonical = resolveTaskName(name);
+  const pinned = PINNED[canonical];
+  if (pinned) {
+    const target = await loadTask(ALIASES[canonical] as string);
+    // artifacts still name the handler that wrote them ("train"); the pinned params record the difference
+    return { ...target, description: pinned.description, params: target.params.extend(pinned.pin(target.params.shape)) };
+  }
   const mod = (await import(join(TASKS_DIR, `${canonical}.ts`))) as { default?: TaskDefinition };
   if (!mod.default) throw new TaskError("bad_task", `tasks/${canonical}.ts has no default export`);
   return mod.default;

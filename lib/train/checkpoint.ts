@@ -1,6 +1,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
+import { onHost } from "../backend/index.ts";
 import { TaskError } from "../errors/index.ts";
 import { STREAM_SCHEME } from "../rng/index.ts";
 import type { AdamW } from "./adamw.ts";
@@ -38,7 +39,9 @@ export interface Checkpoint {
  * and early-stopping counters). The random streams need no saved position: each is named by epoch
  * or global step, and the step count follows from the epoch. One file, replaced atomically.
  */
-export function saveCheckpoint(path: string, model: tfjs.LayersModel, optimizer: AdamW, state: LoopState, identity: CheckpointIdentity): void {
+export async function saveCheckpoint(path: string, model: tfjs.LayersModel, optimizer: AdamW, state: LoopState, identity: CheckpointIdentity): Promise<void> {
+  // on a GPU the values are read asynchronously first (the reads below are then from the host)
+  await onHost([...orderedWeights(model).map((w) => w.read()), ...optimizer.tensors()]);
   const weights = orderedWeights(model).map((w) => ({ shape: w.shape as number[], values: new Float32Array(w.read().dataSync() as Float32Array) }));
   const slots = optimizer.exportState();
   writeCheckpointFile(

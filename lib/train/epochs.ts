@@ -7,6 +7,7 @@ import { checkpointPath, saveCheckpoint, type CheckpointIdentity } from "./check
 import type { TrainingData } from "./inputs.ts";
 import { trainLoop, type LoopOptions, type LoopState } from "./loop.ts";
 import type { Network } from "./network.ts";
+import { autoLoaderWorkers, FeederPool } from "./feeder.ts";
 import { hpoMetrics, writeHistory, writePredictions, writeRayLog, writeValMetrics } from "./outputs.ts";
 import type { TrainParams } from "./params.ts";
 
@@ -20,7 +21,7 @@ export function resolvedSchedule(params: TrainParams): NonNullable<TrainParams["
 }
 
 /** The loop's settings, from the params. */
-export function loopOptions(params: TrainParams, classWeights: number[] | null): LoopOptions {
+export function loopOptions(params: TrainParams, classWeights: number[] | null, stepsPerRead = 1): LoopOptions {
   return {
     seed: params.seed,
     epochs: params.epochs,
@@ -46,6 +47,7 @@ export function loopOptions(params: TrainParams, classWeights: number[] | null):
     earlyStopPatience: params.earlyStopPatience,
     earlyStopMinDelta: params.earlyStopMinDelta,
     selectMetric: params.selectMetric,
+    stepsPerRead,
   };
 }
 
@@ -53,6 +55,8 @@ export function loopOptions(params: TrainParams, classWeights: number[] | null):
  * Trains the remaining epochs. After each: the log line; when the epoch is the new best, the best
  * model, val_metrics.json and val_predictions.csv; the history (and the ray log of an HPO trial);
  * the checkpoint last, so a crash in between repeats the epoch, which rewrites the same files.
+ * Batches are prepared by `--loader-workers` worker threads (default: some on a GPU, none on the
+ * CPU backends); returns the share of training time the steps waited for them.
  */
 export async function trainEpochs(
   tf: TF,
@@ -60,19 +64,29 @@ export async function trainEpochs(
   data: TrainingData,
   params: TrainParams,
   state: LoopState,
-  run: { dir: string; identity: CheckpointIdentity; ctx: Pick<TaskContext, "progress">; log: Logger },
-): Promise<LoopState> {
+  run: { dir: string; identity: CheckpointIdentity; ctx: Pick<TaskContext, "progress">; log: Logger; gpu?: boolean; stepsPerRead?: number },
+): Promise<{ state: LoopState; dataWaitFraction: number | null }> {
   const { dir, identity, log } = run;
   const bestDir = join(dir, "best_model");
   const ckptPath = checkpointPath(dir);
   const rayDir = params.rayLogdir ?? dir;
-  return trainLoop(tf, network.net, { train: data.train, val: data.val }, loopOptions(params, data.classWeights), network.optimizer, state, {
+  const workers = params.loaderWorkers ?? autoLoaderWorkers(run.gpu ?? false);
+  if (workers > 0) log.info(`batches: prepared ahead by ${workers} worker thread${workers === 1 ? "" : "s"}`);
+  const pool = workers > 0 ? new FeederPool(workers) : null;
+  let waitedMs = 0;
+  let trainedMs = 0;
+  try {
+    const final = await trainLoop(tf, network.net, { train: data.train, val: data.val }, loopOptions(params, data.classWeights, run.stepsPerRead), network.optimizer, state, {
     progress: run.ctx.progress,
     now: () => performance.now(),
+    pool,
     async onEpochEnd(result, st) {
       const r = result.row;
+      const wait = result.feeding.trainingMs > 0 ? result.feeding.waitMs / result.feeding.trainingMs : 0;
+      waitedMs += result.feeding.waitMs;
+      trainedMs += result.feeding.trainingMs;
       log.info(
-        `Epoch ${r.epoch}/${params.epochs} | train_loss ${f4(r.train_loss)} | train_acc ${f4(r.train_acc)} | val_acc ${f4(r.val_acc)} | kappa_q ${f4(r.val_kappa)} | auc_ovr ${f4(r.val_auc)} | time ${r.seconds.toFixed(1)}s${result.improved ? ` | best ${params.selectMetric}` : ""}`,
+        `Epoch ${r.epoch}/${params.epochs} | train_loss ${f4(r.train_loss)} | train_acc ${f4(r.train_acc)} | val_acc ${f4(r.val_acc)} | kappa_q ${f4(r.val_kappa)} | auc_ovr ${f4(r.val_auc)} | time ${r.seconds.toFixed(1)}s | data wait ${(100 * wait).toFixed(1)}%${result.improved ? ` | best ${params.selectMetric}` : ""}`,
       );
       if (result.improved && st.best) {
         await saveModelTo(network.built.model, bestDir);
@@ -81,8 +95,12 @@ export async function trainEpochs(
       }
       writeHistory(dir, st.history);
       if (params.rayTrialName) writeRayLog(rayDir, params.rayTrialName, st.metrics.map((m) => ({ trial_name: params.rayTrialName, training_iteration: m.epoch, ...hpoMetrics(m.epoch, m) })));
-      saveCheckpoint(ckptPath, network.built.model, network.optimizer, st, identity);
+      await saveCheckpoint(ckptPath, network.built.model, network.optimizer, st, identity);
       if (st.stop.stopped) log.info(`early stopping after epoch ${r.epoch}: no improvement of ${params.selectMetric} by more than ${params.earlyStopMinDelta} for ${params.earlyStopPatience} epochs`);
     },
-  });
+    });
+    return { state: final, dataWaitFraction: trainedMs > 0 ? waitedMs / trainedMs : null };
+  } finally {
+    pool?.close();
+  }
 }

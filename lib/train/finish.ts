@@ -5,7 +5,7 @@ import type { Logger } from "../log/index.ts";
 import { loadModelFrom, weightsSha256 } from "../models/index.ts";
 import type { Provenance } from "../provenance/index.ts";
 import type { TaskContext, TaskResult } from "../task/index.ts";
-import type { InitializedBackend } from "../backend/index.ts";
+import { onHost, type InitializedBackend } from "../backend/index.ts";
 import { writeGradcams } from "./gradcam-pngs.ts";
 import type { TrainingData } from "./inputs.ts";
 import { monitoredValue, orderedWeights, type LoopState } from "./loop.ts";
@@ -35,6 +35,8 @@ export function rawMetric(metric: TrainParams["selectMetric"], state: LoopState,
  * (last-epoch) weights and of the best ones.
  */
 export async function restoreBestWeights(tf: TF, network: Network, runDir: string): Promise<{ final: string; best: string }> {
+  // on a GPU the weights are read asynchronously first (weightsSha256 then reads them from the host)
+  await onHost(network.built.model.weights.map((w) => w.read()));
   const final = weightsSha256(network.built.model);
   const best = await loadModelFrom(tf, join(runDir, "best_model"));
   const bestWeights = orderedWeights(best);
@@ -54,14 +56,14 @@ export async function finishRun(
   data: TrainingData,
   params: TrainParams,
   state: LoopState,
-  run: { dir: string; backend: InitializedBackend; prov: Provenance; ctx: Pick<TaskContext, "artifacts" | "clock" | "commandLine">; log: Logger },
+  run: { dir: string; backend: InitializedBackend; prov: Provenance; ctx: Pick<TaskContext, "artifacts" | "clock" | "commandLine">; log: Logger; dataWaitFraction?: number | null },
 ): Promise<TaskResult> {
   const { dir, backend, prov, ctx, log } = run;
   if (!state.best) throw new TaskError("no_epoch", `no epoch completed (--epochs ${params.epochs}, checkpoint at epoch ${state.epoch})`);
   const sha = await restoreBestWeights(tf, network, dir);
   const test = evaluateTestPart(tf, network, data, params, state.best.epoch, dir, log);
   if (params.gradcamSamples > 0) {
-    const n = writeGradcams(tf, network.built, data.val, params.imgSize, Math.min(params.gradcamSamples, data.split.val.length), join(dir, "gradcam"));
+    const n = await writeGradcams(tf, network.built, data.val, params.imgSize, Math.min(params.gradcamSamples, data.split.val.length), join(dir, "gradcam"));
     log.info(`grad-cam: ${n} overlays in ${join(dir, "gradcam")}`);
   }
   const finishedAt = ctx.clock.now().toISOString();
@@ -93,6 +95,7 @@ export async function finishRun(
     weightsSha256: sha.best,
     finalWeightsSha256: sha.final,
     finishedAt,
+    dataWaitFraction: run.dataWaitFraction ?? null,
   };
   ctx.artifacts.writeJson(join(dir, "summary.json"), summaryBody(params, { backend: backend.name, lrSchedule: resolvedSchedule(params) }, facts), data.inputFiles);
   log.info(`best epoch ${state.best.epoch}: ${params.selectMetric} ${f4(bestValue)}, kappa_q ${f4(state.best.kappa_quadratic)}, acc ${f4(state.best.acc)}; weights sha256 ${sha.best}`);

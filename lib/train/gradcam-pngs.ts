@@ -1,7 +1,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../artifacts/index.ts";
-import { gradcam, type BuiltModel } from "../models/index.ts";
+import { gradcamAsync, type BuiltModel } from "../models/index.ts";
 import { overlayHeatmap } from "./overlay.ts";
 import { encodePng } from "./png.ts";
 import type { DataPart } from "./step.ts";
@@ -24,16 +24,18 @@ function greyPng(image: Float32Array, size: number): Uint8Array {
  * `input_png`, from which the report draws the map over the image without upsampling blur.
  * Returns the number of images.
  */
-export function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "gradcamLayer">, val: DataPart, imgSize: number, n: number, dir: string): number {
+export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "gradcamLayer">, val: DataPart, imgSize: number, n: number, dir: string): Promise<number> {
   for (let i = 0; i < n; i++) {
     const image = val.images[i] as Float32Array;
     const embedding = val.embeddings?.[i];
-    const predicted = tf.tidy(() => {
+    const argMax = tf.tidy(() => {
       const x = tf.tensor4d(image, [1, imgSize, imgSize, 1]);
       const inputs = embedding ? [x, tf.tensor2d(embedding, [1, embedding.length])] : x;
-      return (built.model.predict(inputs) as tfjs.Tensor).argMax(1).dataSync()[0] as number;
+      return (built.model.predict(inputs) as tfjs.Tensor).argMax(1);
     });
-    const heat = gradcam(tf, built.model, built.gradcamLayer, image, imgSize, predicted, embedding);
+    const predicted = (await argMax.data())[0] as number;
+    argMax.dispose();
+    const heat = await gradcamAsync(tf, built.model, built.gradcamLayer, image, imgSize, predicted, embedding);
     const index = String(i).padStart(4, "0");
     const name = `gradcam_idx${index}_pred${predicted}_true${val.labels[i]}`;
     const input = `gradcam_idx${index}_input.png`;

@@ -3,11 +3,12 @@ import { stream } from "../rng/index.ts";
 import { computeValMetrics, type ValMetrics } from "../metrics/index.ts";
 import type { Progress } from "../progress/index.ts";
 import type { AdamW } from "./adamw.ts";
-import { applyAugment, drawAugment } from "./augment.ts";
+import { drawAugment } from "./augment.ts";
+import { feedBatches, type BatchJob, type FeederPool } from "./feeder.ts";
 import { batches, epochOrder } from "./order.ts";
 import type { SelectMetric } from "./params.ts";
 import { initialLrState, initialStopState, lrAfterEpoch, lrScaleFor, stopAfterEpoch, type LrScheduleOptions, type LrScheduleState, type StopState } from "./schedule.ts";
-import { batchInputs, evaluate, trainStep, type DataPart, type TrainableVar } from "./step.ts";
+import { batchInputsFromPixels, evaluateAsync, stepStats, trainStepOnDevice, type DataPart, type TrainableVar } from "./step.ts";
 
 type TF = typeof tfjs;
 
@@ -43,6 +44,12 @@ export interface LoopOptions {
   earlyStopPatience: number;
   earlyStopMinDelta: number;
   selectMetric: SelectMetric;
+  /**
+   * Steps between reads of the step losses from the device (default 1): on a GPU the host then
+   * queues up to this many steps ahead instead of waiting for each one. The losses are summed
+   * in step order either way, so the history does not depend on it.
+   */
+  stepsPerRead?: number;
 }
 
 /** One row of `train_history.csv` (contract column order). */
@@ -89,6 +96,8 @@ export interface EpochResult {
   yPred: number[];
   /** True when this epoch is the new best by the select metric. */
   improved: boolean;
+  /** Milliseconds the epoch's steps waited for their batch, and the epoch's training time (validation excluded). */
+  feeding: { waitMs: number; trainingMs: number };
 }
 
 export interface LoopHooks {
@@ -96,6 +105,8 @@ export interface LoopHooks {
   /** Milliseconds, monotonic (for seconds and images/s only). */
   now(): number;
   onEpochEnd(result: EpochResult, state: LoopState): void | Promise<void>;
+  /** Workers that prepare (augment, assemble) batches ahead of the steps; none: on this thread, when needed. */
+  pool?: FeederPool | null;
 }
 
 /** Stand-in for a missing metric (AUC with an absent class): below any real value, and finite so JSON keeps it. */
@@ -189,26 +200,49 @@ export async function trainLoop(
     const vars = trainableVars(net, epoch, options, headLr, options.backboneLr * scale);
     const order = epochOrder(data.train.labels, epoch, options.seed, options.samplerWeighted);
     const augmentRng = stream(options.seed, `augment/epoch/${epoch}`);
+    // every draw of the epoch up front, in the order the steps use them (batch by batch, sample by sample)
+    const jobs: BatchJob[] = batches(order, options.batchSize).map((indices) => ({
+      indices,
+      draws: options.trainAugment ? indices.map(() => drawAugment(augmentRng)) : null,
+    }));
+    const feeder = feedBatches(data.train, options.imgSize, jobs, hooks.pool ?? null);
     const bar = hooks.progress(`epoch ${epoch}/${options.epochs}`, stepsPerEpoch);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
-    for (const [s, indices] of batches(order, options.batchSize).entries()) {
-      net.setDropoutStep((epoch - 1) * stepsPerEpoch + s + 1);
-      const images = options.trainAugment ? indices.map((i) => applyAugment(data.train.images[i] as Float32Array, options.imgSize, drawAugment(augmentRng))) : undefined;
-      const inputs = batchInputs(tf, data.train, indices, options.imgSize, images);
-      const labels = indices.map((i) => data.train.labels[i] as number);
-      const step = trainStep(tf, net.model, optimizer, vars, inputs, labels, options.classWeights);
-      tf.dispose(inputs);
-      lossSum += step.loss * indices.length;
-      correct += step.correct;
-      seen += indices.length;
+    // [loss, correct] of the steps not read yet, with their batch sizes, oldest first
+    let pending: { stats: tfjs.Tensor1D; size: number }[] = [];
+    const readPending = async () => {
+      if (pending.length === 0) return;
+      const all = tf.concat(pending.map((p) => p.stats)) as tfjs.Tensor1D;
+      const values = await all.data();
+      all.dispose();
+      pending.forEach((p, i) => {
+        const step = stepStats(values, 2 * i);
+        lossSum += step.loss * p.size;
+        correct += step.correct;
+        seen += p.size;
+      });
+      tf.dispose(pending.map((p) => p.stats));
+      const steps = pending.length;
+      pending = [];
       const elapsed = (hooks.now() - start) / 1000;
-      bar.increment(1, { loss: lossSum / seen, "img/s": elapsed > 0 ? Math.round((10 * seen) / elapsed) / 10 : 0 });
+      bar.increment(steps, { loss: lossSum / seen, "img/s": elapsed > 0 ? Math.round((10 * seen) / elapsed) / 10 : 0 });
+    };
+    const stepsPerRead = Math.max(1, options.stepsPerRead ?? 1);
+    for (const [s, { indices }] of jobs.entries()) {
+      net.setDropoutStep((epoch - 1) * stepsPerEpoch + s + 1);
+      const inputs = batchInputsFromPixels(tf, data.train, indices, options.imgSize, await feeder.next());
+      const labels = indices.map((i) => data.train.labels[i] as number);
+      pending.push({ stats: trainStepOnDevice(tf, net.model, optimizer, vars, inputs, labels, options.classWeights), size: indices.length });
+      tf.dispose(inputs);
+      if (pending.length >= stepsPerRead) await readPending();
     }
+    await readPending();
+    const trainingMs = hooks.now() - start;
     bar.stop();
     unfreezeAll(net);
-    const evaluation = evaluate(tf, net.model, data.val, options.imgSize, options.batchSize, options.classWeights);
+    const evaluation = await evaluateAsync(tf, net.model, data.val, options.imgSize, options.batchSize, options.classWeights);
     const yPred = evaluation.probs.map(argMax);
     const metrics = computeValMetrics(data.val.labels, yPred, evaluation.probs);
     const value = monitoredValue(options.selectMetric, metrics, evaluation.loss);
@@ -235,7 +269,7 @@ export async function trainLoop(
       stop: stop.state,
       best: stop.improved ? { ...metrics, epoch } : state.best,
     };
-    await hooks.onEpochEnd({ row, metrics, probs: evaluation.probs, yPred, improved: stop.improved }, state);
+    await hooks.onEpochEnd({ row, metrics, probs: evaluation.probs, yPred, improved: stop.improved, feeding: { waitMs: feeder.waitMs, trainingMs } }, state);
   }
   return state;
 }

@@ -5,6 +5,9 @@ import { LABEL_CODINGS } from "../dataset/labels.ts";
 export const SELECT_METRICS = ["macro_f1", "kappa_quadratic", "accuracy", "auc_ovr", "bal_acc", "bal_acc_adj", "val_loss"] as const;
 export type SelectMetric = (typeof SELECT_METRICS)[number];
 
+/** Values of `--backend` (lib/backend's BackendName). */
+export const BACKENDS = ["auto", "gpu", "tensorflow", "webgpu", "wasm", "cpu", "native"] as const;
+
 /**
  * Params of the `train` task (CLI flags are the kebab-case names). Defaults follow the reference
  * pipeline's `train-density` command; see REFERENCE.md.
@@ -17,7 +20,17 @@ export const trainParams = z.object({
   resume: z.boolean().default(false).describe("continue the run in --run-dir (or the newest results* under --outdir) from its checkpoint"),
   arch: z.enum(["efficientnet-b0", "efficientnet-b0-torchvision", "small-cnn"]).default("efficientnet-b0")
     .describe("network; efficientnet-b0-torchvision computes torchvision's EfficientNet-B0 (grey input repeated to RGB, ImageNet-normalised) and loads its .pth/.safetensors"),
-  backend: z.enum(["auto", "tensorflow", "wasm", "cpu", "native"]).default("auto").describe("tfjs backend (the one in use is recorded)"),
+  backend: z
+    .enum(BACKENDS)
+    .default("auto")
+    .describe("tfjs backend (the one in use is recorded): auto = a GPU, else tensorflow, native, wasm; gpu = a GPU or exit 2 (train-gpu); webgpu = Dawn on any adapter"),
+  allowSoftwareGpu: z.boolean().default(false).describe("with --backend gpu (train-gpu): accept a software WebGPU adapter such as lavapipe (tests, CI)"),
+  loaderWorkers: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("worker threads that augment and assemble batches ahead of the step (default: on a GPU min(4, cores − 1), else 0: on the training thread)"),
   pretrained: z.string().optional().describe("weights to start from: a torchvision EfficientNet-B0 checkpoint (.pth from torch.save, or .safetensors; with --arch efficientnet-b0-torchvision) or a tfjs/Keras model directory"),
   epochs: z.number().int().positive().default(100).describe("number of epochs (may be raised on --resume)"),
   batchSize: z.number().int().positive().default(16).describe("images per step"),
@@ -62,4 +75,4 @@ export const trainParams = z.object({
 export type TrainParams = z.infer<typeof trainParams>;
 
 /** Params that may differ between a run and its resumption (everything else must match the checkpoint). */
-export const RESUME_FREE_PARAMS = ["epochs", "resume", "runDir", "outdir", "gradcamSamples", "cacheDir", "optunaTrialId", "rayTrialName", "rayLogdir"] as const;
+export const RESUME_FREE_PARAMS = ["epochs", "resume", "runDir", "outdir", "gradcamSamples", "cacheDir", "optunaTrialId", "rayTrialName", "rayLogdir", "loaderWorkers", "allowSoftwareGpu"] as const;

@@ -70,11 +70,11 @@ async function prepare(params: TrainParams, ctx: TaskContext, log: Logger, prov:
   log.info(`seed: ${params.seed} (streams ${STREAM_SCHEME}: init/<layer>, split, subset, shuffle|sampler/epoch/<e>, augment/epoch/<e>, dropout/step/<n>)`);
   log.info(`versions: bun ${prov.bun ?? "n/a"}, node ${prov.node ?? "none"}, tfjs ${prov.tfjs ?? "n/a"}, git ${prov.git_commit ?? "n/a"}${prov.git_dirty ? " (dirty)" : ""}`);
   if (params.deterministic) {
-    // Read by libtensorflow when its kernels start (tensorflow backend); wasm and cpu are deterministic anyway.
+    // Read by libtensorflow when its kernels start (tensorflow backend); the others are deterministic anyway.
     process.env.TF_DETERMINISTIC_OPS ??= "1";
     process.env.TF_CUDNN_DETERMINISTIC ??= "1";
   }
-  const backend = await initBackend(params.backend, log);
+  const backend = await initBackend(params.backend, log, { allowSoftwareGpu: params.allowSoftwareGpu });
   log.info(
     `device: backend ${backend.name} (${describeDetails(backend.details)}); cpu ${prov.cpu} x${prov.cpu_count}; deterministic ${params.deterministic}`,
   );
@@ -99,8 +99,8 @@ async function trainInto(
   const { backend, data, network, prov, identity } = parts;
   // summary.json marks a finished run (cv and the report look for it): a resumed run removes the old one until it finishes again.
   rmSync(join(dir, "summary.json"), { force: true });
-  const state = await trainEpochs(backend.tf, network, data, params, parts.state, { dir, identity, ctx, log: ctx.log });
-  return finishRun(backend.tf, network, data, params, state, { dir, backend, prov, ctx, log: ctx.log });
+  const { state, dataWaitFraction } = await trainEpochs(backend.tf, network, data, params, parts.state, { dir, identity, ctx, log: ctx.log, gpu: backend.gpu !== null, stepsPerRead: backend.stepsPerRead });
+  return finishRun(backend.tf, network, data, params, state, { dir, backend, prov, ctx, log: ctx.log, dataWaitFraction });
 }
 
 /** Backend details for the log: a long list (the native kernels) as its count; summary.json keeps it whole. */

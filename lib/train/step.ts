@@ -17,6 +17,11 @@ export interface DataPart {
 export function batchInputs(tf: TF, part: DataPart, indices: readonly number[], imgSize: number, images?: readonly Float32Array[]): tfjs.Tensor[] {
   const pixels = new Float32Array(indices.length * imgSize * imgSize);
   indices.forEach((i, b) => pixels.set(images ? (images[b] as Float32Array) : (part.images[i] as Float32Array), b * imgSize * imgSize));
+  return batchInputsFromPixels(tf, part, indices, imgSize, pixels);
+}
+
+/** batchInputs from the batch's pixels already assembled ([B·S·S], e.g. by the batch feeder). */
+export function batchInputsFromPixels(tf: TF, part: DataPart, indices: readonly number[], imgSize: number, pixels: Float32Array): tfjs.Tensor[] {
   const inputs: tfjs.Tensor[] = [tf.tensor4d(pixels, [indices.length, imgSize, imgSize, 1])];
   if (part.embeddings) {
     const dim = (part.embeddings[0] as Float32Array).length;
@@ -49,9 +54,47 @@ export interface TrainableVar {
 }
 
 /**
- * One optimisation step on a batch: forward in training mode (dropout on, batch-norm on batch
- * statistics), loss, gradients of the trainable variables only, AdamW update. Returns the batch
- * loss and the number of correct predictions. Every tensor made here is released.
+ * One optimisation step on a batch, left on the device: forward in training mode (dropout on,
+ * batch-norm on batch statistics), loss, gradients of the trainable variables only, AdamW
+ * update. Returns a float32 tensor [loss, correct] (the batch loss and the number of correct
+ * predictions, exact in float32) that the caller reads when it likes: nothing here reads from
+ * the device, so a GPU's queue can run ahead of the host. Every other tensor made here is released.
+ */
+export function trainStepOnDevice(
+  tf: TF,
+  model: tfjs.LayersModel,
+  optimizer: AdamW,
+  vars: readonly TrainableVar[],
+  inputs: tfjs.Tensor[],
+  labels: readonly number[],
+  classWeights: readonly number[] | null,
+): tfjs.Tensor1D {
+  const y = tf.tensor1d(Int32Array.from(labels), "int32");
+  let correct: tfjs.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.apply(inputs.length === 1 ? (inputs[0] as tfjs.Tensor) : inputs, { training: true }) as tfjs.Tensor;
+    correct = tf.keep(tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32"))));
+    return crossEntropy(tf, logits, y, classWeights);
+  }, vars.map((v) => v.variable));
+  optimizer.apply(
+    vars.flatMap((v) => {
+      const gradient = grads[v.variable.name];
+      return gradient ? [{ key: v.key, variable: v.variable, gradient, lr: v.lr }] : [];
+    }),
+  );
+  const stats = tf.tidy(() => tf.stack([value, correct as tfjs.Tensor]) as tfjs.Tensor1D);
+  tf.dispose([value, y, correct as tfjs.Tensor, ...Object.values(grads)]);
+  return stats;
+}
+
+/** Reads trainStepOnDevice's [loss, correct]. */
+export function stepStats(values: ArrayLike<number>, offset = 0): { loss: number; correct: number } {
+  return { loss: values[offset] as number, correct: values[offset + 1] as number };
+}
+
+/**
+ * One optimisation step (trainStepOnDevice) with its loss and correct count read back at once
+ * (one synchronous read: on webgpu, use trainStepOnDevice and read asynchronously instead).
  */
 export function trainStep(
   tf: TF,
@@ -62,27 +105,10 @@ export function trainStep(
   labels: readonly number[],
   classWeights: readonly number[] | null,
 ): { loss: number; correct: number } {
-  const y = tf.tensor1d(Int32Array.from(labels), "int32");
-  let predicted: tfjs.Tensor | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const logits = model.apply(inputs.length === 1 ? (inputs[0] as tfjs.Tensor) : inputs, { training: true }) as tfjs.Tensor;
-    predicted = tf.keep(tf.argMax(logits, 1));
-    return crossEntropy(tf, logits, y, classWeights);
-  }, vars.map((v) => v.variable));
-  optimizer.apply(
-    vars.flatMap((v) => {
-      const gradient = grads[v.variable.name];
-      return gradient ? [{ key: v.key, variable: v.variable, gradient, lr: v.lr }] : [];
-    }),
-  );
-  const loss = value.dataSync()[0] as number;
-  const pred = (predicted as tfjs.Tensor).dataSync();
-  let correct = 0;
-  labels.forEach((t, i) => {
-    if (pred[i] === t) correct++;
-  });
-  tf.dispose([value, y, predicted as tfjs.Tensor, ...Object.values(grads)]);
-  return { loss, correct };
+  const stats = trainStepOnDevice(tf, model, optimizer, vars, inputs, labels, classWeights);
+  const values = stats.dataSync();
+  stats.dispose();
+  return stepStats(values);
 }
 
 /** Softmax probabilities [N×K] and loss of a whole data part, in inference mode. */
@@ -94,26 +120,67 @@ export function evaluate(
   batchSize: number,
   classWeights: readonly number[] | null,
 ): { probs: number[][]; loss: number } {
+  const acc = evaluation(part, classWeights);
+  for (const indices of evalBatches(part, batchSize)) {
+    const out = evalBatch(tf, model, part, indices, imgSize, classWeights);
+    acc.add(indices, out.dataSync());
+    out.dispose();
+  }
+  return acc.result();
+}
+
+/** evaluate, reading each batch asynchronously (one read per batch: the only way on webgpu). */
+export async function evaluateAsync(
+  tf: TF,
+  model: tfjs.LayersModel,
+  part: DataPart,
+  imgSize: number,
+  batchSize: number,
+  classWeights: readonly number[] | null,
+): Promise<{ probs: number[][]; loss: number }> {
+  const acc = evaluation(part, classWeights);
+  for (const indices of evalBatches(part, batchSize)) {
+    const out = evalBatch(tf, model, part, indices, imgSize, classWeights);
+    acc.add(indices, await out.data());
+    out.dispose();
+  }
+  return acc.result();
+}
+
+function evalBatches(part: DataPart, batchSize: number): number[][] {
+  const out: number[][] = [];
+  for (let start = 0; start < part.labels.length; start += batchSize) {
+    out.push(Array.from({ length: Math.min(batchSize, part.labels.length - start) }, (_, j) => start + j));
+  }
+  return out;
+}
+
+/** One inference batch: a tensor [B·K + 1] of the softmax probabilities, row-major, then the batch loss. */
+function evalBatch(tf: TF, model: tfjs.LayersModel, part: DataPart, indices: number[], imgSize: number, classWeights: readonly number[] | null): tfjs.Tensor1D {
+  return tf.tidy(() => {
+    const inputs = batchInputs(tf, part, indices, imgSize);
+    const logits = model.apply(inputs.length === 1 ? (inputs[0] as tfjs.Tensor) : inputs, { training: false }) as tfjs.Tensor;
+    const labels = indices.map((i) => part.labels[i] as number);
+    const loss = crossEntropy(tf, logits, tf.tensor1d(Int32Array.from(labels), "int32"), classWeights);
+    return tf.concat([tf.reshape(tf.softmax(logits), [-1]), tf.reshape(loss, [1])]) as tfjs.Tensor1D;
+  });
+}
+
+/** Accumulates evaluation batches in order. */
+function evaluation(part: DataPart, classWeights: readonly number[] | null) {
   const probs: number[][] = [];
   let weightedLoss = 0;
   let weightSum = 0;
-  for (let start = 0; start < part.labels.length; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, part.labels.length - start) }, (_, j) => start + j);
-    const labels = indices.map((i) => part.labels[i] as number);
-    const { p, loss } = tf.tidy(() => {
-      const inputs = batchInputs(tf, part, indices, imgSize);
-      const logits = model.apply(inputs.length === 1 ? (inputs[0] as tfjs.Tensor) : inputs, { training: false }) as tfjs.Tensor;
-      const l = crossEntropy(tf, logits, tf.tensor1d(Int32Array.from(labels), "int32"), classWeights);
-      return { p: tf.softmax(logits), loss: l };
-    });
-    const k = p.shape[1] as number;
-    const values = p.dataSync();
-    for (let b = 0; b < indices.length; b++) probs.push(Array.from(values.subarray(b * k, (b + 1) * k)));
-    // The batch loss is a (weighted) mean: re-weight by the batch's total weight to average over all samples.
-    const batchWeight = classWeights ? labels.reduce((s, c) => s + Math.fround(classWeights[c] as number), 0) : labels.length;
-    weightedLoss += (loss.dataSync()[0] as number) * batchWeight;
-    weightSum += batchWeight;
-    tf.dispose([p, loss]);
-  }
-  return { probs, loss: weightSum > 0 ? weightedLoss / weightSum : 0 };
+  return {
+    add(indices: number[], values: ArrayLike<number>): void {
+      const k = (values.length - 1) / indices.length;
+      for (let b = 0; b < indices.length; b++) probs.push(Array.from({ length: k }, (_, j) => values[b * k + j] as number));
+      // The batch loss is a (weighted) mean: re-weight by the batch's total weight to average over all samples.
+      const labels = indices.map((i) => part.labels[i] as number);
+      const batchWeight = classWeights ? labels.reduce((s, c) => s + Math.fround(classWeights[c] as number), 0) : labels.length;
+      weightedLoss += (values[values.length - 1] as number) * batchWeight;
+      weightSum += batchWeight;
+    },
+    result: () => ({ probs, loss: weightSum > 0 ? weightedLoss / weightSum : 0 }),
+  };
 }

@@ -13,7 +13,7 @@ export const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLower
 export function hyperparameters(params: TrainParams, resolved: { backend: string; lrSchedule: string }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(params).sort()) out[snake(key)] = (params as Record<string, unknown>)[key] ?? null;
-  for (const key of ["runDir", "subset", "lrSchedule", "pretrained", "embeddingsDir", "optunaTrialId", "rayTrialName", "rayLogdir", "split", "fold"]) {
+  for (const key of ["runDir", "subset", "lrSchedule", "pretrained", "embeddingsDir", "optunaTrialId", "rayTrialName", "rayLogdir", "split", "fold", "loaderWorkers"]) {
     out[snake(key)] ??= null;
   }
   out.backend_requested = params.backend;
@@ -23,7 +23,11 @@ export function hyperparameters(params: TrainParams, resolved: { backend: string
 }
 
 /** Hyperparameter keys that do not define the configuration (see `summaryBody`). */
-const NOT_CONFIG = new Set(["seed", "csv", "dicom_root", "outdir", "run_dir", "resume", "cache_dir", "split", "fold", "optuna_trial_id", "ray_trial_name", "ray_logdir", "gradcam_samples", "backend_requested"]);
+const NOT_CONFIG = new Set([
+  "seed", "csv", "dicom_root", "outdir", "run_dir", "resume", "cache_dir", "split", "fold", "optuna_trial_id", "ray_trial_name", "ray_logdir", "gradcam_samples", "backend_requested",
+  // how the work is spread, not what is computed
+  "loader_workers", "allow_software_gpu",
+]);
 
 /** The summary's short form of validation metrics (the report pack's keys). */
 export function summaryMetrics(m: ValMetrics) {
@@ -56,6 +60,8 @@ export interface RunFacts {
   weightsSha256: string;
   finalWeightsSha256: string;
   finishedAt: string;
+  /** Share of training time (validation excluded) the steps spent waiting for their batch, over the epochs of this run. */
+  dataWaitFraction: number | null;
 }
 
 /** The body of summary.json (the task's envelope is added by the artifact store). */
@@ -100,5 +106,6 @@ export function summaryBody(params: TrainParams, resolved: { backend: string; lr
     weights_sha256: facts.weightsSha256,
     final_weights_sha256: facts.finalWeightsSha256,
     finished_at: facts.finishedAt,
+    data_wait_fraction: facts.dataWaitFraction,
   };
 }

@@ -11,10 +11,21 @@ type TF = typeof tfjs;
  * functions of x, so it replaces tf.moments + tf.batchNorm and their ~20 full-size gradient ops.
  */
 export const BATCH_NORM_TRAIN = "MammoNativeBatchNormTrain";
-const BATCH_NORM_TRAIN_GRAD = "MammoNativeBatchNormTrainGrad";
+export const BATCH_NORM_TRAIN_GRAD = "MammoNativeBatchNormTrainGrad";
 /** swish(x) = x·sigmoid(x) in one kernel, and its gradient in one more. */
 export const SWISH = "MammoNativeSwish";
-const SWISH_GRAD = "MammoNativeSwishGrad";
+export const SWISH_GRAD = "MammoNativeSwishGrad";
+
+/**
+ * The backends with the four fused kernels above registered under these names, on which the
+ * routes below apply: "native", and "webgpu" once lib/backend/webgpu registers its versions.
+ */
+const fusedBackends = new Set(["native"]);
+
+/** Makes the fused routes apply on `backend` too (its kernels for the four names must be registered). */
+export function useFusedLayers(backend: string): void {
+  fusedBackends.add(backend);
+}
 
 function need(args: KernelArgs, name: string): Float32Array {
   const values = f32(args.backend, args.inputs[name]);
@@ -98,7 +109,7 @@ let routed = false;
 
 /**
  * Registers the fused kernels' gradients and routes two tfjs-layers computations to them while
- * the "native" backend is in use:
+ * the "native" backend (or another of useFusedLayers) is in use:
  * - BatchNormalization.call in training mode (last axis, center and scale on), which tfjs
  *   computes as tf.moments + tf.batchNorm: here one statistics + normalisation kernel, whose
  *   gradient is one kernel too; the moving mean and variance are updated exactly as tfjs does;
@@ -131,7 +142,7 @@ export function routeLayersToNative(tf: TF): void {
   const batchNormCall = bn.call;
   bn.call = function (this: BatchNormLayerLike, inputs, kwargs) {
     const input = Array.isArray(inputs) && inputs.length === 1 ? inputs[0]! : inputs;
-    if (!kwargs?.training || Array.isArray(input) || tf.getBackend() !== "native" || input.dtype !== "float32" || !this.center || !this.scale ||
+    if (!kwargs?.training || Array.isArray(input) || !fusedBackends.has(tf.getBackend()) || input.dtype !== "float32" || !this.center || !this.scale ||
       (this.axis >= 0 ? this.axis : this.axis + input.rank) !== input.rank - 1) {
       return batchNormCall.call(this, inputs, kwargs);
     }
@@ -154,7 +165,7 @@ export function routeLayersToNative(tf: TF): void {
   const swish = Object.getPrototypeOf(layer.activation) as ActivationFnLike;
   const swishApply = swish.apply;
   swish.apply = function (this: ActivationFnLike, x, alpha = 1) {
-    if (alpha !== 1 || tf.getBackend() !== "native" || x.dtype !== "float32") return swishApply.call(this, x, alpha);
+    if (alpha !== 1 || !fusedBackends.has(tf.getBackend()) || x.dtype !== "float32") return swishApply.call(this, x, alpha);
     return tf.engine().runKernel(SWISH, { x }) as Tensor;
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../../lib/backend/index.ts";
+import { gpuDeviceNodes, initBackend } from "../../../lib/backend/index.ts";
 import { nativeBuilt } from "../../../lib/backend/native/index.ts";
 import { TaskError } from "../../../lib/errors/index.ts";
 
@@ -65,16 +65,18 @@ describe("initBackend", () => {
     );
   });
 
-  test.skipIf(hasTensorflow)('initBackend("auto") without tfjs-node picks native when built, else wasm, and logs why', async () => {
+  test.skipIf(hasTensorflow || gpuDeviceNodes().length > 0)('initBackend("auto") without a GPU or tfjs-node picks native when built, else wasm, and logs why', async () => {
     const { lines, log } = recorder();
     const backend = await initBackend("auto", log);
+    // no GPU device node: answered without loading Dawn
+    const skipGpu = expect.stringMatching(/^DEBUG backend auto: skipping gpu: no GPU: no GPU device node \(\/dev\/nvidia\*, \/dev\/dri\/renderD\*\); @tensorflow\/tfjs-node-gpu is not installed$/);
     const skipTensorflow = expect.stringMatching(/^DEBUG backend auto: skipping tensorflow: backend tensorflow unavailable/);
     if (nativeBuilt()) {
       expect(backend.name).toBe("native");
-      expect(lines).toEqual([skipTensorflow, "INFO backend: native (auto: best available)"]);
+      expect(lines).toEqual([skipGpu, skipTensorflow, "INFO backend: native (auto: best available)"]);
     } else {
       expect(backend.name).toBe("wasm");
-      expect(lines).toEqual([skipTensorflow, expect.stringMatching(/^DEBUG backend auto: skipping native: .*not built/), "INFO backend: wasm (auto: tensorflow and native unavailable)"]);
+      expect(lines).toEqual([skipGpu, skipTensorflow, expect.stringMatching(/^DEBUG backend auto: skipping native: .*not built/), "INFO backend: wasm (auto: tensorflow and native unavailable)"]);
     }
     await initBackend("wasm");
   });
