@@ -61,7 +61,7 @@ export async function finishRun(
   const { dir, backend, prov, ctx, log } = run;
   if (!state.best) throw new TaskError("no_epoch", `no epoch completed (--epochs ${params.epochs}, checkpoint at epoch ${state.epoch})`);
   const sha = await restoreBestWeights(tf, network, dir);
-  const test = evaluateTestPart(tf, network, data, params, state.best.epoch, dir, log);
+  const test = await evaluateTestPart(tf, network, data, params, state.best.epoch, dir, log);
   if (params.gradcamSamples > 0) {
     const n = await writeGradcams(tf, network.built, data.val, params.imgSize, Math.min(params.gradcamSamples, data.split.val.length), join(dir, "gradcam"));
     log.info(`grad-cam: ${n} overlays in ${join(dir, "gradcam")}`);

@@ -7,7 +7,7 @@ import type { TrainingData } from "./inputs.ts";
 import type { Network } from "./network.ts";
 import { writePredictions } from "./outputs.ts";
 import type { TrainParams } from "./params.ts";
-import { evaluate } from "./step.ts";
+import { evaluateAsync } from "./step.ts";
 
 type TF = typeof tfjs;
 
@@ -25,10 +25,11 @@ const f4 = (v: number | null) => (v === null ? "n/a" : v.toFixed(4));
  * it cannot touch the weights, early stopping or the choice of the best epoch; this is the first
  * time the model sees it. Null (nothing written) when the split has no test part.
  */
-export function evaluateTestPart(tf: TF, network: Network, data: TrainingData, params: TrainParams, bestEpoch: number, dir: string, log: Logger): TestResult | null {
+export async function evaluateTestPart(tf: TF, network: Network, data: TrainingData, params: TrainParams, bestEpoch: number, dir: string, log: Logger): Promise<TestResult | null> {
   const part = data.test;
   if (!part) return null;
-  const { probs } = evaluate(tf, network.built.model, part, params.imgSize, params.batchSize, data.classWeights);
+  // read asynchronously, once per batch: the only way on webgpu
+  const { probs } = await evaluateAsync(tf, network.built.model, part, params.imgSize, params.batchSize, data.classWeights);
   const yPred = probs.map((row) => row.indexOf(Math.max(...row)));
   const metrics: TestResult = { ...computeValMetrics(part.labels, yPred, probs), epoch: bestEpoch };
   writeJsonAtomic(join(dir, "metrics", "test_metrics.json"), metrics);

@@ -23,7 +23,9 @@ const flags = (outdir: string) => [
 ];
 
 beforeAll(async () => {
-  await runTask("synth", { outdir: cohort, accessions: 16, seed: 3, imageSize: 32, encodings: ["explicit-le"] }, { quiet: true });
+  await runTask("synth", { outdir: cohort, accessions: 24, seed: 3, imageSize: 32, encodings: ["explicit-le"] }, { quiet: true });
+  // with a held-out test part, which train evaluates once at the end (on the GPU: read asynchronously)
+  await runTask("split", { csv: join(cohort, "classificacao.csv"), dicomRoot: join(cohort, "archive"), seed: 42, valFrac: 0.25, testFrac: 0.2, outdir: join(dir, "split") }, { quiet: true });
 });
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -54,10 +56,10 @@ describe.skipIf(!softwareOnly)("train-gpu where the only WebGPU adapter is a sof
     expect(backend.stepsPerRead).toBeGreaterThan(1);
   });
 
-  test("train-gpu --allow-software-gpu trains, and summary.json and every artifact record the adapter", async () => {
+  test("train-gpu --allow-software-gpu trains (and evaluates the held-out test part), and summary.json and every artifact record the adapter", async () => {
     const outdir = join(dir, "allowed");
     const args = flags(outdir);
-    const params: Record<string, unknown> = { allowSoftwareGpu: true };
+    const params: Record<string, unknown> = { allowSoftwareGpu: true, split: join(dir, "split", "split.json") };
     for (let i = 0; i < args.length; i += 2) params[args[i]!.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = /^\d+$/.test(args[i + 1]!) ? Number(args[i + 1]) : args[i + 1];
     const result = await runTask("train-gpu", params, { quiet: true });
     const runDir = result.path as string;
@@ -67,6 +69,7 @@ describe.skipIf(!softwareOnly)("train-gpu where the only WebGPU adapter is a sof
     expect(summary.backend_details).toMatchObject({ adapter_vendor: found!.info.vendor, adapter_description: found!.info.description, adapter_software: "true" });
     expect(summary.provenance.gpu).toEqual({ ...found!.info });
     expect(readdirSync(runDir)).toContain("best_model");
+    expect(existsSync(join(runDir, "metrics", "test_metrics.json"))).toBe(true);
     // any other artifact this process writes now (cv_summary.json, aggregate.json, …) carries it too
     const other = writeArtifact(join(dir, "other.json"), {}, { task: "aggregate", params: {}, createdAt: new Date(0) });
     expect(other.provenance.gpu).toEqual({ ...found!.info });
