@@ -32,11 +32,13 @@ export default defineTask({
   async run(params, ctx) {
     const { cvFolds, cvOutdir, ...train } = params;
     let splitPath = train.split;
+    if (splitPath && train.seedSplit !== undefined) throw usageError("bad_value", `--seed-split ${train.seedSplit} cannot be combined with --split ${splitPath} (the folds come from that file)`);
     if (!splitPath) {
       const made = await ctx.runTask("split", {
         csv: train.csv,
         dicomRoot: train.dicomRoot,
-        seed: train.seed,
+        // The fold assignment is the split source: --seed-split when given, else --seed.
+        seed: train.seedSplit ?? train.seed,
         folds: cvFolds,
         includeClass5: train.includeClass5,
         views: train.views,
@@ -63,7 +65,7 @@ export default defineTask({
         const resume = existsSync(join(runDir, "checkpoint"));
         ctx.log.info(`fold ${k}/${cvFolds}: ${resume ? "resuming" : "training"} (seed ${foldSeed} = stream fold/${k} of ${train.seed}) in ${runDir}`);
         try {
-          await ctx.runTask("train", { ...train, seed: foldSeed, split: splitPath, fold: k, runDir, resume, subset: undefined });
+          await ctx.runTask("train", { ...train, seed: foldSeed, split: splitPath, fold: k, runDir, resume, subset: undefined, seedSplit: undefined });
         } catch (err) {
           ctx.log.error(`fold ${k} failed: ${errorMessage(err)}`);
           failed.push({ fold: k, outdir: runDir, error: errorMessage(err) });

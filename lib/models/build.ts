@@ -29,8 +29,10 @@ export interface ModelSpec {
   dropout?: number;
   /** efficientnet-b0-torchvision: torchvision's stochastic_depth_prob, 0.2 (its default) unless given. */
   stochasticDepth?: number;
-  /** The run's root seed: initialisers and dropout masks derive their seeds from it. */
+  /** The root seed of the `init` source: initialisers derive their seeds from it. */
   seed: number;
+  /** The root seed of the `dropout` source (masks); default `seed`, as before sources existed. */
+  dropoutSeed?: number;
 }
 
 /** A built classifier and the layer groups the training loop freezes and unfreezes. */
@@ -52,7 +54,8 @@ export interface BuiltModel {
 /**
  * Builds the classifier of the reference pipeline: backbone → global average pool →
  * (concatenate the "embedding" input when embeddingDim > 0) → dropout (SeededDropout) →
- * Dense(numClasses) named "head_dense", producing logits. Weights depend only on `seed`.
+ * Dense(numClasses) named "head_dense", producing logits. Weights depend only on `seed`; dropout
+ * masks only on `dropoutSeed` (default `seed`).
  */
 export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
   const inChannels = spec.inChannels ?? 1;
@@ -81,7 +84,8 @@ export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
       backbone = efficientNetB0(image, init);
       break;
     case "efficientnet-b0-torchvision":
-      backbone = efficientNetB0Torchvision(image, init, { stochasticDepth, rootSeed: spec.seed });
+      // Stochastic depth masks are dropout masks (streams dropout/step/<n>/<layer>): the dropout source.
+      backbone = efficientNetB0Torchvision(image, init, { stochasticDepth, rootSeed: spec.dropoutSeed ?? spec.seed });
       break;
     case "small-cnn":
       backbone = smallCnn(image, init);
@@ -98,7 +102,7 @@ export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
     x = tf.layers.concatenate({ name: "head_concat", axis: -1 }).apply([x, embedding]) as tfType.SymbolicTensor;
     headLayers.push("head_concat");
   }
-  x = new SeededDropout({ name: "head_dropout", rate: dropout, rootSeed: spec.seed }).apply(x) as tfType.SymbolicTensor;
+  x = new SeededDropout({ name: "head_dropout", rate: dropout, rootSeed: spec.dropoutSeed ?? spec.seed }).apply(x) as tfType.SymbolicTensor;
   const dense = init.linear("head_dense", backbone.featureChannels + embeddingDim);
   const logits = tf.layers.dense({
     name: "head_dense", units: numClasses, kernelInitializer: dense.kernel, biasInitializer: dense.bias,

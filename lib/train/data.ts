@@ -20,6 +20,8 @@ export interface TrainSplit {
   fold: number | null;
   /** Groups kept by --subset, null when not used. */
   subset: { groups: number; ofGroups: number } | null;
+  /** Root seed of the split source: split.json's `seed`, or the seed the hold-out was drawn with here. */
+  seed: number;
 }
 
 const keyOf = (s: { accession: string; imagePath: string }) => `${s.accession}|${s.imagePath}`;
@@ -39,7 +41,8 @@ function toSplitSample(item: Item, fold: "train" | "val"): SplitSample {
 /**
  * Chooses the train and validation samples: from `split.json` (hold-out, or fold K of a k-fold
  * split, 1-based) when given, else a stratified group hold-out made here with `valFrac` and the
- * seed (stream "split"), after `--subset` (stream "subset"). Then the leakage check: no group,
+ * seed (stream "split"), after `--subset` (stream "subset"). `options.seed` is the root seed of the
+ * split source (`--seed-split`, else `--seed`). Then the leakage check: no group,
  * accession or PatientID on both sides, before any training.
  */
 export function chooseSplit(
@@ -92,6 +95,7 @@ export function chooseSplit(
       source: "split.json",
       fold: split.kind === "kfold" ? (options.fold as number) : null,
       subset: null,
+      seed: split.seed,
     };
   } else {
     if (options.fold !== undefined) throw usageError("bad_value", `--fold ${options.fold} needs a k-fold --split split.json`);
@@ -114,6 +118,7 @@ export function chooseSplit(
       source: "holdout",
       fold: null,
       subset: options.subset === undefined ? null : { groups: new Set(kept.map((i) => i.group)).size, ofGroups: groupsBefore },
+      seed: options.seed,
     };
   }
   checkTrainable(

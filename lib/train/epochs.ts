@@ -9,7 +9,7 @@ import { trainLoop, type LoopOptions, type LoopState } from "./loop.ts";
 import type { Network } from "./network.ts";
 import { autoLoaderWorkers, FeederPool } from "./feeder.ts";
 import { hpoMetrics, writeHistory, writePredictions, writeRayLog, writeValMetrics } from "./outputs.ts";
-import type { TrainParams } from "./params.ts";
+import { runSourceSeeds, type TrainParams } from "./params.ts";
 
 type TF = typeof tfjs;
 
@@ -22,8 +22,10 @@ export function resolvedSchedule(params: TrainParams): NonNullable<TrainParams["
 
 /** The loop's settings, from the params. */
 export function loopOptions(params: TrainParams, classWeights: number[] | null, stepsPerRead = 1): LoopOptions {
+  const seeds = runSourceSeeds(params);
   return {
-    seed: params.seed,
+    orderSeed: seeds.order,
+    augmentSeed: seeds.augment,
     epochs: params.epochs,
     batchSize: params.batchSize,
     imgSize: params.imgSize,

@@ -11,7 +11,7 @@ import type { TrainingData } from "./inputs.ts";
 import { monitoredValue, orderedWeights, type LoopState } from "./loop.ts";
 import type { Network } from "./network.ts";
 import { writeOptunaTrial } from "./outputs.ts";
-import type { TrainParams } from "./params.ts";
+import { runSourceSeeds, type TrainParams } from "./params.ts";
 import { summaryBody, type RunFacts } from "./summary.ts";
 import { resolvedSchedule } from "./epochs.ts";
 import { evaluateTestPart } from "./test-eval.ts";
@@ -73,6 +73,7 @@ export async function finishRun(
     log.info(`optuna trial ${params.optunaTrialId}: objective ${f4(bestValue)} -> ${path}`);
   }
   const facts: RunFacts = {
+    seeds: { ...runSourceSeeds(params), split: data.split.seed },
     backend: backend.name,
     backendDetails: backend.details,
     versions: { bun: prov.bun, node: prov.node, tfjs: prov.tfjs },

@@ -8,7 +8,7 @@ import type { TaskContext } from "../task/index.ts";
 import { autoClassWeights, classCounts } from "./class-weights.ts";
 import { chooseSplit, type TrainSplit } from "./data.ts";
 import { embeddingsFor, loadEmbeddings } from "./embeddings.ts";
-import type { TrainParams } from "./params.ts";
+import { runSourceSeeds, type TrainParams } from "./params.ts";
 import type { DataPart } from "./step.ts";
 
 export const NUM_CLASSES = 4;
@@ -52,6 +52,10 @@ export function checkInputPaths(params: TrainParams): void {
   need("--split", params.split, "file");
   need("--embeddings-dir", params.embeddingsDir, "directory");
   need("--pretrained", params.pretrained, "any");
+  // A split.json carries the seed it was drawn with; a second, different split seed would be recorded but never used.
+  if (params.split && params.seedSplit !== undefined) {
+    throw usageError("bad_value", `--seed-split ${params.seedSplit} cannot be combined with --split ${params.split} (the split comes from that file; make it with the split task's --seed)`);
+  }
 }
 
 /**
@@ -65,7 +69,7 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
     { log, progress: ctx.progress },
   );
   checkReadable(dataset, params.minReadable);
-  const split = chooseSplit(dataset, params, log);
+  const split = chooseSplit(dataset, { ...params, seed: runSourceSeeds(params).split }, log);
   // The test images load here too, so a bad test file stops the run before it starts.
   const images = await loadImages([...split.train, ...split.val, ...split.test], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
   const nTrainVal = split.train.length + split.val.length;

@@ -27,7 +27,10 @@ export interface NetParts {
 
 /** The training hyperparameters the loop needs. */
 export interface LoopOptions {
-  seed: number;
+  /** Root seed of the `order` source (streams shuffle|sampler/epoch/<e>). */
+  orderSeed: number;
+  /** Root seed of the `augment` source (streams augment/epoch/<e>). */
+  augmentSeed: number;
   epochs: number;
   batchSize: number;
   imgSize: number;
@@ -179,7 +182,8 @@ export function trainableVars(net: NetParts, epoch: number, options: Pick<LoopOp
 /**
  * Trains from `state.epoch + 1` to `options.epochs` (or until early stopping), validating after
  * each epoch. Every random draw comes from a stream named by epoch or global step
- * ("shuffle|sampler/epoch/<e>", "augment/epoch/<e>", "dropout/step/<n>"), so a run resumed
+ * ("shuffle|sampler/epoch/<e>" of the order seed, "augment/epoch/<e>" of the augment seed,
+ * "dropout/step/<n>" of the dropout seed the network was built with), so a run resumed
  * from the checkpoint of epoch e continues exactly as the uninterrupted run did.
  */
 export async function trainLoop(
@@ -198,8 +202,8 @@ export async function trainLoop(
     const scale = lrScaleFor(options.schedule, state.lr, epoch);
     const headLr = options.lr * scale;
     const vars = trainableVars(net, epoch, options, headLr, options.backboneLr * scale);
-    const order = epochOrder(data.train.labels, epoch, options.seed, options.samplerWeighted);
-    const augmentRng = stream(options.seed, `augment/epoch/${epoch}`);
+    const order = epochOrder(data.train.labels, epoch, options.orderSeed, options.samplerWeighted);
+    const augmentRng = stream(options.augmentSeed, `augment/epoch/${epoch}`);
     // every draw of the epoch up front, in the order the steps use them (batch by batch, sample by sample)
     const jobs: BatchJob[] = batches(order, options.batchSize).map((indices) => ({
       indices,

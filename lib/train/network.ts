@@ -8,7 +8,7 @@ import { AdamW } from "./adamw.ts";
 import { checkpointPath, readCheckpoint, restoreCheckpoint, type CheckpointIdentity } from "./checkpoint.ts";
 import { NUM_CLASSES, type TrainingData } from "./inputs.ts";
 import { initialLoopState, type LoopState, type NetParts } from "./loop.ts";
-import { RESUME_FREE_PARAMS, type TrainParams } from "./params.ts";
+import { RESUME_FREE_PARAMS, runSourceSeeds, type TrainParams } from "./params.ts";
 
 type TF = typeof tfjs;
 
@@ -23,9 +23,10 @@ export interface Network {
   dispose(): void;
 }
 
-/** Builds the classifier (weights from the seed's `init/<layer>` streams) and its AdamW. */
+/** Builds the classifier (weights from the init seed's `init/<layer>` streams, masks from the dropout seed's) and its AdamW. */
 export function buildNetwork(tf: TF, params: TrainParams, embeddingDim: number): Network {
-  const built = buildModel(tf, { arch: params.arch, imgSize: params.imgSize, numClasses: NUM_CLASSES, embeddingDim, dropout: DROPOUT, seed: params.seed });
+  const seeds = runSourceSeeds(params);
+  const built = buildModel(tf, { arch: params.arch, imgSize: params.imgSize, numClasses: NUM_CLASSES, embeddingDim, dropout: DROPOUT, seed: seeds.init, dropoutSeed: seeds.dropout });
   const optimizer = new AdamW(tf, { weightDecay: params.weightDecay });
   const net: NetParts = {
     model: built.model,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LABEL_CODINGS } from "../dataset/labels.ts";
+import { sourceSeeds, type SourceSeeds } from "../rng/index.ts";
 
 /** Metrics `--select-metric` can pick the best epoch by (all higher-is-better except val_loss). */
 export const SELECT_METRICS = ["macro_f1", "kappa_quadratic", "accuracy", "auc_ovr", "bal_acc", "bal_acc_adj", "val_loss"] as const;
@@ -39,7 +40,12 @@ export const trainParams = z.object({
   backboneLr: z.number().positive().default(1e-5).describe("learning rate of the unfrozen backbone layers"),
   weightDecay: z.number().nonnegative().default(1e-4).describe("AdamW decoupled weight decay (kernels only)"),
   valFrac: z.number().gt(0).lt(1).default(0.2).describe("validation fraction when train makes its own split"),
-  seed: z.number().int().nonnegative().default(42).describe("root seed of every random stream"),
+  seed: z.number().int().nonnegative().default(42).describe("root seed of every random stream (each source below follows it unless given its own)"),
+  seedSplit: z.number().int().nonnegative().optional().describe("root seed of the split source: train/val assignment and --subset (default: --seed; not with --split, whose split.json has its seed)"),
+  seedInit: z.number().int().nonnegative().optional().describe("root seed of the init source: initial weights, streams init/<layer> (default: --seed)"),
+  seedOrder: z.number().int().nonnegative().optional().describe("root seed of the order source: batch order, streams shuffle|sampler/epoch/<e> (default: --seed)"),
+  seedAugment: z.number().int().nonnegative().optional().describe("root seed of the augment source: flips and rotations, streams augment/epoch/<e> (default: --seed)"),
+  seedDropout: z.number().int().nonnegative().optional().describe("root seed of the dropout source: masks, streams dropout/step/<n>/<layer> (default: --seed)"),
   subset: z.number().int().positive().optional().describe("keep N groups (patients, else accessions) drawn with the seed (stream 'subset') before splitting"),
   classWeights: z.enum(["none", "auto"]).default("none").describe("loss weights per class; auto: w_c = N / (K·n_c)"),
   samplerWeighted: z.boolean().default(false).describe("draw training samples with replacement, weight 1/n_class"),
@@ -76,3 +82,11 @@ export type TrainParams = z.infer<typeof trainParams>;
 
 /** Params that may differ between a run and its resumption (everything else must match the checkpoint). */
 export const RESUME_FREE_PARAMS = ["epochs", "resume", "runDir", "outdir", "gradcamSamples", "cacheDir", "optunaTrialId", "rayTrialName", "rayLogdir", "loaderWorkers", "allowSoftwareGpu"] as const;
+
+/**
+ * The root seed of each source of the run (`--seed-<source>`, else `--seed`). With `--split` the
+ * split source is whatever seed made split.json (the caller replaces it once the file is read).
+ */
+export function runSourceSeeds(params: Pick<TrainParams, "seed" | "seedSplit" | "seedInit" | "seedOrder" | "seedAugment" | "seedDropout">): SourceSeeds {
+  return sourceSeeds(params.seed, params);
+}

@@ -4,7 +4,7 @@ import { initBackend, type InitializedBackend } from "../backend/index.ts";
 import { errorMessage } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import { provenance, type Provenance } from "../provenance/index.ts";
-import { STREAM_SCHEME } from "../rng/index.ts";
+import { STREAM_SCHEME, describeSourceSeeds, overriddenSources } from "../rng/index.ts";
 import { markRun } from "../runs/index.ts";
 import type { TaskContext, TaskResult } from "../task/index.ts";
 import { recordingLogger } from "./early-log.ts";
@@ -14,7 +14,7 @@ import { checkInputPaths, loadTrainingData, type TrainingData } from "./inputs.t
 import { buildNetwork, checkpointIdentity, loadPretrainedWeights, startingState, type Network } from "./network.ts";
 import type { CheckpointIdentity } from "./checkpoint.ts";
 import type { LoopState } from "./loop.ts";
-import type { TrainParams } from "./params.ts";
+import { runSourceSeeds, type TrainParams } from "./params.ts";
 import { resolveRunDir } from "./run-dir.ts";
 
 /**
@@ -68,6 +68,8 @@ async function prepare(params: TrainParams, ctx: TaskContext, log: Logger, prov:
   log.info(`${params.resume ? "resuming" : "starting"} training run`);
   log.info(`command: ${ctx.commandLine || "(library call)"}`);
   log.info(`seed: ${params.seed} (streams ${STREAM_SCHEME}: init/<layer>, split, subset, shuffle|sampler/epoch/<e>, augment/epoch/<e>, dropout/step/<n>)`);
+  const overridden = overriddenSources(params.seed, runSourceSeeds(params));
+  if (overridden.length) log.info(`source seeds: ${describeSourceSeeds(runSourceSeeds(params))} (${overridden.join(", ")} not following --seed)`);
   log.info(`versions: bun ${prov.bun ?? "n/a"}, node ${prov.node ?? "none"}, tfjs ${prov.tfjs ?? "n/a"}, git ${prov.git_commit ?? "n/a"}${prov.git_dirty ? " (dirty)" : ""}`);
   if (params.deterministic) {
     // Read by libtensorflow when its kernels start (tensorflow backend); the others are deterministic anyway.

@@ -1,5 +1,5 @@
 import type { ValMetrics } from "../metrics/index.ts";
-import { STREAM_SCHEME } from "../rng/index.ts";
+import { SEED_SOURCES, STREAM_SCHEME, type SourceSeeds } from "../rng/index.ts";
 import type { TrainParams } from "./params.ts";
 
 /** camelCase → snake_case (`batchSize` → `batch_size`). */
@@ -13,7 +13,7 @@ export const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLower
 export function hyperparameters(params: TrainParams, resolved: { backend: string; lrSchedule: string }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(params).sort()) out[snake(key)] = (params as Record<string, unknown>)[key] ?? null;
-  for (const key of ["runDir", "subset", "lrSchedule", "pretrained", "embeddingsDir", "optunaTrialId", "rayTrialName", "rayLogdir", "split", "fold", "loaderWorkers"]) {
+  for (const key of ["runDir", "subset", "lrSchedule", "pretrained", "embeddingsDir", "optunaTrialId", "rayTrialName", "rayLogdir", "split", "fold", "loaderWorkers", "seedSplit", "seedInit", "seedOrder", "seedAugment", "seedDropout"]) {
     out[snake(key)] ??= null;
   }
   out.backend_requested = params.backend;
@@ -24,7 +24,7 @@ export function hyperparameters(params: TrainParams, resolved: { backend: string
 
 /** Hyperparameter keys that do not define the configuration (see `summaryBody`). */
 const NOT_CONFIG = new Set([
-  "seed", "csv", "dicom_root", "outdir", "run_dir", "resume", "cache_dir", "split", "fold", "optuna_trial_id", "ray_trial_name", "ray_logdir", "gradcam_samples", "backend_requested",
+  "seed", ...SEED_SOURCES.map((s) => `seed_${s}`), "csv", "dicom_root", "outdir", "run_dir", "resume", "cache_dir", "split", "fold", "optuna_trial_id", "ray_trial_name", "ray_logdir", "gradcam_samples", "backend_requested",
   // how the work is spread, not what is computed
   "loader_workers", "allow_software_gpu",
 ]);
@@ -36,6 +36,8 @@ export function summaryMetrics(m: ValMetrics) {
 
 /** What a run knows about itself, apart from the params. */
 export interface RunFacts {
+  /** Root seed of each source as used (split: split.json's seed when the split came from a file). */
+  seeds: SourceSeeds;
   backend: string;
   backendDetails: Record<string, string>;
   versions: Record<string, string | null>;
@@ -67,14 +69,15 @@ export interface RunFacts {
 /** The body of summary.json (the task's envelope is added by the artifact store). */
 export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts): Record<string, unknown> {
   const hp = hyperparameters(params, resolved);
-  // `config` is what must match for runs to be aggregated as one configuration: the seed, where
+  // `config` is what must match for runs to be aggregated as one configuration: the seeds, where
   // things are read from or written to, and per-run names are left out (the data itself is
-  // compared through data_fingerprint, the split through split_hash).
+  // compared through data_fingerprint, the split through split_hash; the seeds through `seeds`).
   const config = Object.fromEntries(Object.entries(hp).filter(([k]) => !NOT_CONFIG.has(k)));
   return {
     seed: params.seed,
     ...hp,
     config,
+    seeds: facts.seeds,
     backend: facts.backend,
     backend_details: facts.backendDetails,
     versions: facts.versions,
