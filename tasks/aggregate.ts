@@ -5,6 +5,8 @@ import {
   METRIC_RANGES,
   SUMMARY_COLUMNS,
   bootstrapRuns,
+  checkPairedSeeds,
+  checkSourcePattern,
   checkUniform,
   compareRuns,
   comparisonTable,
@@ -72,7 +74,8 @@ function checkSame(runs: readonly Run[], what: string, allowMixed: boolean, ctx:
  * Writes `<outdir>/aggregate.json` (contract: sigma, confidence, runs, metrics, bootstrap, compare)
  * and `aggregate.csv` (one row per metric), plus `aggregate_compare.csv` with `--compare`.
  * Beyond the contract: `mixed` lists the setup keys that differ between the runs (only ever
- * non-empty with --allow-mixed); `compare` also holds `holm_on`, `nb_test_train_ratio`, and per
+ * non-empty with --allow-mixed); `seed_sources` says which sources of randomness varied across the
+ * runs and which were held fixed (runs mixing them otherwise are refused); `compare` also holds `holm_on`, `nb_test_train_ratio`, and per
  * metric `n` (pairs) and `wilcoxon_method`.
  * `std` and `cv_pct` use the chosen σ; `se` and the t interval always use the sample σ, which is
  * what the t distribution is defined with. The t interval stays inside each metric's range
@@ -95,7 +98,7 @@ export default defineTask({
     sigma: z.enum(["sample", "population"]).default("sample").describe("σ to report: sample (n − 1) or population (n, as the reference pipeline's tables)"),
     bootstrap: z.number().int().nonnegative().default(5000).describe("patient-level bootstrap resamples for the metric intervals (0 disables)"),
     seed: z.number().int().nonnegative().default(42).describe("root seed of the bootstrap stream"),
-    allowMixed: z.boolean().default(false).describe("aggregate runs whose config, data_fingerprint or backend differ (warns instead of refusing)"),
+    allowMixed: z.boolean().default(false).describe("aggregate runs whose config, data_fingerprint, backend or per-source seed pattern differ (warns instead of refusing)"),
     compare: z
       .array(z.string())
       .default([])
@@ -118,6 +121,8 @@ export default defineTask({
     const part = params.part;
     const runs = params.run.length ? loadRuns(params.run, "--run", part, ctx) : loadRuns([patternA as string], "--compare", part, ctx);
     const mixed = checkSame(runs, "runs", params.allowMixed, ctx);
+    const sources = checkSourcePattern(runs, "runs", params.allowMixed);
+    if (sources.problem) ctx.log.warn(`--allow-mixed: ${sources.problem}`);
     const seen = new Map<string, string>();
     for (const run of runs) {
       const key = `${run.seed}/${run.fold}`;
@@ -167,7 +172,10 @@ export default defineTask({
       checkSame(b, `runs of ${patternB}`, params.allowMixed, ctx);
       checkSame([...a, ...b], `${patternA} and ${patternB}`, params.allowMixed, ctx, ["data_fingerprint"]);
       inputs.push(...a.flatMap((r) => r.files), ...b.flatMap((r) => r.files));
-      const comparison = compareRuns(pairRuns(a, b, { a: patternA, b: patternB }), CONFIDENCE);
+      const pairs = pairRuns(a, b, { a: patternA, b: patternB });
+      const unpaired = checkPairedSeeds(pairs, params.allowMixed);
+      if (unpaired) ctx.log.warn(`--allow-mixed: ${unpaired}`);
+      const comparison = compareRuns(pairs, CONFIDENCE);
       compare = { a: patternA, b: patternB, ...comparison };
       comparisonLines = comparisonTable(comparison, CONFIDENCE);
       ctx.artifacts.writeCsv(
@@ -190,6 +198,7 @@ export default defineTask({
         bootstrap: { resamples: params.bootstrap, unit: "patient", seed: params.seed, intervals: params.bootstrap > 0 ? ["percentile", "bca"] : [] },
         t_interval: { scale: "logit (clipped where a value sits on the metric's bound; see t_ci_scale)", ranges: METRIC_RANGES },
         mixed,
+        seed_sources: sources.pattern,
         ...(compare ? { compare } : {}),
       },
       [...new Set(inputs)],

@@ -13,3 +13,5 @@ export type { Comparison, MetricComparison, PairKey } from "./compare.ts";
 export { comparisonTable, intervalNotes, summaryTable } from "./table.ts";
 export { REFERENCE_BACKEND, isReferenceSummary, readAnyValMetrics, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";
 export type { AnyValMetrics } from "./reference.ts";
+export { checkPairedSeeds, checkSourcePattern, sourcePattern } from "./sources.ts";
+export type { SourcePattern } from "./sources.ts";

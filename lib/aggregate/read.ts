@@ -5,6 +5,7 @@ import { z } from "zod";
 import { TaskError, usageError } from "../errors/index.ts";
 import { readJson } from "../artifacts/index.ts";
 import { CLASS_NAMES, valMetricsSchema } from "../metrics/index.ts";
+import { sourceSeeds, type SourceSeeds } from "../rng/index.ts";
 import { pickMetrics, type RunMetrics } from "./metrics.ts";
 import { REFERENCE_BACKEND, foldFromPath, isReferenceSummary, referenceConfig, referenceDataIdentity, referenceMetrics, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";
 
@@ -15,6 +16,8 @@ const summarySchema = z.object({
   config: z.record(z.string(), z.unknown()),
   data_fingerprint: z.string(),
   backend: z.string(),
+  /** Root seed of each source; absent in runs made before sources existed (all followed `seed`). */
+  seeds: z.object({ split: z.number().int(), init: z.number().int(), order: z.number().int(), augment: z.number().int(), dropout: z.number().int() }).optional(),
 });
 
 /** Both the cv task's file and the reference pipeline's (which has no `missing_folds`). */
@@ -36,6 +39,8 @@ export interface Run {
   /** The CV directory it belongs to, or null for a hold-out run. */
   cvDir: string | null;
   seed: number;
+  /** Root seed of each source of randomness (summary.json `seeds`; every source = `seed` for older runs). */
+  seeds: SourceSeeds;
   /** 1..k for a CV fold, null for a hold-out run. */
   fold: number | null;
   /** Hyperparameters (everything but the seed), from `summary.json` `config`. */
@@ -87,6 +92,7 @@ export function readRun(dir: string, cvDir: string | null, part: EvaluatedPart =
     dir,
     cvDir,
     seed: summary.seed,
+    seeds: summary.seeds ?? sourceSeeds(summary.seed),
     fold: summary.fold,
     config: summary.config,
     dataFingerprint: summary.data_fingerprint,

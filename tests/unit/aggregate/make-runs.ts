@@ -20,6 +20,10 @@ export interface FakeRun {
   firstPatient?: number;
   /** Probability that a prediction equals the truth; default 0.7. */
   skill?: number;
+  /** summary.json `seeds` (per-source root seeds); absent by default, as in runs made before sources existed. */
+  seeds?: Record<"split" | "init" | "order" | "augment" | "dropout", number>;
+  /** summary.json `weights_sha256`; absent by default. */
+  weightsSha256?: string;
   /** Write patient_id (default) or leave it empty so the bootstrap falls back to accession. */
   patientIds?: boolean;
 }
@@ -41,6 +45,8 @@ export function makeRunDir(dir: string, spec: FakeRun): string {
     backend: spec.backend ?? "cpu",
     data_fingerprint: spec.dataFingerprint ?? "fingerprint-test",
     fold: spec.fold ?? null,
+    ...(spec.seeds ? { seeds: spec.seeds } : {}),
+    ...(spec.weightsSha256 ? { weights_sha256: spec.weightsSha256 } : {}),
   };
   writeFileSync(join(dir, "summary.json"), JSON.stringify(summary, null, 2));
 
