@@ -2,6 +2,7 @@ import { z } from "zod";
 import { usageError } from "../errors/index.ts";
 import { readJson } from "../artifacts/index.ts";
 import { LABEL_CODINGS } from "../dataset/labels.ts";
+import { studySchema } from "../variance/design.ts";
 
 const params = z.record(z.string(), z.unknown());
 
@@ -41,6 +42,11 @@ export const experimentSchema = z
     cv: z.object({ folds: z.number().int().min(2), seed: z.number().int().nonnegative().optional() }).nullable().default(null),
     /** Optional HPO study: params of the `hpo` task (space file, n-trials, …). */
     hpo: params.nullable().default(null),
+    /**
+     * Optional variance study (params of the `variance` task: design, n, m, sources, baseSeed,
+     * bootstrap, outdir): its runs join the graph as train nodes; null for none.
+     */
+    variance: studySchema.nullable().default(null),
     /** Params of the `aggregate` task (sigma, bootstrap, …). */
     aggregate: params.default({}),
     /** Params of the `report` task (assetsDir, tex, …); null for no report. */

@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { errorMessage, usageError } from "../errors/index.ts";
 import { deriveSeed } from "../rng/index.ts";
 import { loadTask, validateParams } from "../task/index.ts";
+import { resolveStudy } from "../variance/design.ts";
+import { studyNodes } from "../variance/nodes.ts";
 import type { Experiment } from "./experiment.ts";
 
 /** One task run of the experiment graph, as the experiment file describes it. */
@@ -37,7 +39,7 @@ export interface PipelineNode extends GraphNode {
 }
 
 /**
- * Builds the graph: data → split × seeds → train × seeds, cv → aggregate → report. What each
+ * Builds the graph: data → split × seeds → train × seeds, cv, variance study → aggregate → report. What each
  * node writes and which code it runs come from its task's definition: see `resolveNodes`.
  */
 export function buildGraph(exp: Experiment): GraphNode[] {
@@ -73,9 +75,13 @@ export function buildGraph(exp: Experiment): GraphNode[] {
     deps: [...dataDeps],
   });
   const runDirs: string[] = [];
+  const holdoutSplit = (seed: number): GraphNode => {
+    const splitDir = join(out, "splits", `seed_${seed}`);
+    return { id: `split/seed-${seed}`, task: "split", params: { ...splitData, ...exp.split, seed, outdir: splitDir }, deps: ["audit"] };
+  };
   for (const seed of exp.seeds) {
     const splitDir = join(out, "splits", `seed_${seed}`);
-    nodes.push({ id: `split/seed-${seed}`, task: "split", params: { ...splitData, ...exp.split, seed, outdir: splitDir }, deps: ["audit"] });
+    nodes.push(holdoutSplit(seed));
     const runDir = join(out, "runs", `seed_${seed}`, "results");
     runDirs.push(runDir);
     nodes.push({
@@ -123,13 +129,34 @@ export function buildGraph(exp: Experiment): GraphNode[] {
     hpoDir = join(out, "hpo");
     nodes.push({ id: "hpo", task: "hpo", params: { ...data, ...exp.hpo, outdir: hpoDir }, deps: ["audit"], workDir: hpoDir });
   }
+  let variancePath: string | undefined;
+  if (exp.variance) {
+    // A variance study: its runs are ordinary train nodes, analysed by one `variance` node.
+    const study = resolveStudy(exp.variance, exp.seeds[0] as number);
+    const outdir = exp.variance.outdir ?? join(out, "variance", study.design);
+    const ids = new Set(nodes.map((n) => n.id));
+    const splitNode = (seed: number) => {
+      const node = holdoutSplit(seed);
+      return { node: ids.has(node.id) ? null : node, file: join(node.params.outdir as string, "split.json") };
+    };
+    nodes.push(...studyNodes(study, { out, outdir, splitNode, data, train: exp.train }));
+    variancePath = join(outdir, "variance.json");
+  }
   if (exp.report) {
     const assetsDir = (exp.report.assetsDir as string | undefined) ?? join(out, "Article", "assets");
     nodes.push({
       id: "report",
       task: "report",
-      params: { ...exp.report, run: runDirs, aggregate: join(aggDir, "aggregate.json"), ...(cvDir ? { cv: cvDir } : {}), ...(hpoDir ? { hpo: hpoDir } : {}), assetsDir },
-      deps: ["aggregate", ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : [])],
+      params: {
+        ...exp.report,
+        run: runDirs,
+        aggregate: join(aggDir, "aggregate.json"),
+        ...(cvDir ? { cv: cvDir } : {}),
+        ...(hpoDir ? { hpo: hpoDir } : {}),
+        ...(variancePath ? { variance: variancePath } : {}),
+        assetsDir,
+      },
+      deps: ["aggregate", ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : []), ...(variancePath ? ["variance"] : [])],
     });
   }
   return nodes;

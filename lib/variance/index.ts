@@ -1,0 +1,17 @@
+export { DESIGNS, DEFAULT_EVAL_RESAMPLES, planStudy, resolveStudy, seedKey, studySchema } from "./design.ts";
+export type { Design, PlannedRun, Study, StudyInput } from "./design.ts";
+export { classifyRuns } from "./classify.ts";
+export type { Groups } from "./classify.ts";
+export { deterministicBackend, readStudyRun } from "./read.ts";
+export type { StudyRun } from "./read.ts";
+export { evaluationNoise } from "./evaluation.ts";
+export type { EvaluationNoise } from "./evaluation.ts";
+export { decompose } from "./decompose.ts";
+export type { Component, MetricDecomposition } from "./decompose.ts";
+export { analyseStudy } from "./analyse.ts";
+export type { Control, VarianceBody } from "./analyse.ts";
+export { readVariance } from "./artifact.ts";
+export type { ComponentRow, VarianceArtifact } from "./artifact.ts";
+export { decompositionLines } from "./table.ts";
+export type { DecompositionView } from "./table.ts";
+export { studyNodes } from "./nodes.ts";

@@ -1,0 +1,29 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { readJson } from "../artifacts/index.ts";
+import { readRun, type Run } from "../aggregate/index.ts";
+
+/** What the study needs beyond the aggregate's view of a run. */
+const extraSchema = z.object({
+  weights_sha256: z.string().optional(),
+  deterministic: z.boolean().optional(),
+});
+
+/** One finished training run of a variance study. */
+export interface StudyRun extends Run {
+  /** SHA-256 of the best epoch's weights (null in runs that do not record it). */
+  weightsSha256: string | null;
+  /** `--deterministic` of the run (asks the tensorflow backend for deterministic kernels). */
+  deterministic: boolean;
+}
+
+export function readStudyRun(dir: string): StudyRun {
+  const run = readRun(dir, null);
+  const extra = readJson(join(dir, "summary.json"), extraSchema, "run summary");
+  return { ...run, weightsSha256: extra.weights_sha256 ?? null, deterministic: extra.deterministic ?? false };
+}
+
+/** Backends whose kernels give the same bits on every run (tensorflow only with --deterministic). */
+export function deterministicBackend(backend: string, deterministicFlag: boolean): boolean {
+  return backend === "wasm" || backend === "cpu" || backend === "native" || (backend === "tensorflow" && deterministicFlag);
+}
