@@ -88,6 +88,22 @@ def one_factor_case(y, conf):
     return {"variance": ms, "numpy_var": float(np.var(y, ddof=1)), "ci": chi2_interval(ms, len(y) - 1, conf)}
 
 
+def plan_case(c):
+    """A seed plan from pilot values: sample sigma (numpy ddof=1) of the values, or of the paired differences."""
+    if c["design"] == "paired":
+        sigma = float(np.std(np.array(c["a"]) - np.array(c["b"]), ddof=1))
+        s, n = TTestPower(), "nobs"
+    else:
+        sigma = float(np.std(c["a"], ddof=1))
+        s, n = TTestIndPower(), "nobs1"
+    power = lambda d, size: float(s.power(effect_size=d, alpha=c["alpha"], alternative="two-sided", **{n: size}))
+    nobs = float(s.solve_power(effect_size=c["delta"] / sigma, alpha=c["alpha"], power=c["power"], alternative="two-sided", **{n: None}))
+    nobs = polish(lambda x: power(c["delta"] / sigma, x) - c["power"], nobs)
+    effect = float(s.solve_power(effect_size=None, alpha=c["alpha"], power=c["power"], alternative="two-sided", **{n: len(c["a"])}))
+    effect = polish(lambda d: power(d, len(c["a"])) - c["power"], effect)
+    return {"sigma": sigma, "n_required_exact": nobs, "n_required": math.ceil(nobs), "min_detectable_delta": effect * sigma}
+
+
 data = json.load(sys.stdin)
 conf = data["confidence"]
 json.dump(
@@ -95,6 +111,7 @@ json.dump(
         "power": [power_case(c) for c in data["power"]],
         "crossed": [crossed_case(y, conf) for y in data["crossed"]],
         "one_factor": [one_factor_case(y, conf) for y in data["one_factor"]],
+        "plans": [plan_case(c) for c in data.get("plans", [])],
     },
     sys.stdout,
 )

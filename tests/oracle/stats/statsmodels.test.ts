@@ -1,5 +1,10 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runTask } from "../../../lib/task/index.ts";
+import type { SeedPlan } from "../../../lib/variance/index.ts";
+import { makeRunDir, PUBLISHED } from "../../unit/aggregate/make-runs.ts";
 import { stream } from "../../../lib/rng/index.ts";
 import { crossedComponents, oneFactorVariance, solveEffectSize, solveSampleSize, tTestPower, type PowerDesign } from "../../../lib/stats/index.ts";
 
@@ -60,10 +65,19 @@ const crossed = [
 ];
 const oneFactor = [[0.71, 0.69, 0.74], [1, 2, 3, 4, 6], Array.from({ length: 12 }, () => 0.7 + 0.03 * rng.normal()), Array.from({ length: 40 }, () => 3 * rng.normal())];
 
-let oracle: { power: { power: number; nobs: number; nobs_root: number; effect_size: number; effect_size_root: number }[]; crossed: CrossedOracle[]; one_factor: OneFactorOracle[] };
+/** Pilots for plan-seeds: REFERENCE.md's published κ over seeds 42–44, and a paired comparison with a second configuration. */
+const A_KAPPA = PUBLISHED.map((p) => p.kappa_quadratic);
+const B_KAPPA = [0.68, 0.745, 0.69];
+const plans = [
+  { design: "independent", a: A_KAPPA, b: [], delta: 0.02, alpha: 0.05, power: 0.8 },
+  { design: "paired", a: A_KAPPA, b: B_KAPPA, delta: 0.02, alpha: 0.05, power: 0.8 },
+  { design: "paired", a: A_KAPPA, b: B_KAPPA, delta: 0.01, alpha: 0.01, power: 0.9 },
+];
+
+let oracle: { plans: { sigma: number; n_required_exact: number; n_required: number; min_detectable_delta: number }[]; power: { power: number; nobs: number; nobs_root: number; effect_size: number; effect_size_root: number }[]; crossed: CrossedOracle[]; one_factor: OneFactorOracle[] };
 
 beforeAll(() => {
-  const input = JSON.stringify({ power: powerCases, crossed, one_factor: oneFactor, confidence: CONFIDENCE });
+  const input = JSON.stringify({ power: powerCases, crossed, one_factor: oneFactor, plans, confidence: CONFIDENCE });
   const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "statsmodels-oracle.py")], { stdin: Buffer.from(input) });
   if (proc.exitCode !== 0) throw new Error(`statsmodels oracle failed (apt install python3-statsmodels python3-scipy python3-pandas): ${proc.stderr.toString()}`);
   oracle = JSON.parse(proc.stdout.toString());
@@ -146,5 +160,30 @@ test("oneFactorVariance = anova_lm(ols('y ~ 1')) residual mean square, with scip
     close(v.variance, o.numpy_var);
     close(v.low, o.ci[0]);
     close(v.high, o.ci[1]);
+  });
+});
+
+describe("plan-seeds against statsmodels on the published seeds", () => {
+  const dir = mkdtempSync(join(tmpdir(), "plan-oracle-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeAll(async () => {
+    PUBLISHED.forEach((p, i) => {
+      makeRunDir(join(dir, "A", p.run), { seed: p.seed, metrics: { kappa_quadratic: p.kappa_quadratic } });
+      makeRunDir(join(dir, "B", p.run), { seed: p.seed, config: { lr: 0.001 }, metrics: { kappa_quadratic: B_KAPPA[i] as number } });
+    });
+    await runTask("aggregate", { run: [join(dir, "A")], outdir: join(dir, "agg"), bootstrap: 0 }, { quiet: true });
+    await runTask("aggregate", { compare: [join(dir, "A"), join(dir, "B")], outdir: join(dir, "cmp"), bootstrap: 0 }, { quiet: true });
+  });
+  test("n_required (TTestIndPower / TTestPower solve_power, rounded up) and min_detectable_delta to 1e-6", async () => {
+    for (const [i, c] of plans.entries()) {
+      const pilot = c.design === "paired" ? join(dir, "cmp", "aggregate.json") : join(dir, "agg", "aggregate.json");
+      const result = await runTask("plan-seeds", { aggregate: pilot, metric: "kappa_quadratic", delta: c.delta, alpha: c.alpha, power: c.power, outdir: join(dir, `plan${i}`) }, { quiet: true });
+      const plan = JSON.parse(readFileSync(result.path as string, "utf8")) as SeedPlan;
+      const o = oracle.plans[i] as (typeof oracle.plans)[number];
+      close(plan.pilot.sigma, o.sigma, 1e-9);
+      close(plan.n_required_exact, o.n_required_exact);
+      expect(plan.n_required).toBe(o.n_required);
+      close(plan.min_detectable_delta, o.min_detectable_delta);
+    }
   });
 });
