@@ -5,6 +5,10 @@ import { join } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
 import type { SeedPlan } from "../../../lib/variance/index.ts";
 import { makeRunDir, PUBLISHED } from "../../unit/aggregate/make-runs.ts";
+import { describeWith, missingRequirements, type Requirement } from "../../support/requirements.ts";
+
+const NEEDS: Requirement[] = ["python3-statsmodels", "python3-scipy", "python3-numpy"];
+const describeOracle = describeWith(NEEDS);
 import { stream } from "../../../lib/rng/index.ts";
 import { crossedComponents, oneFactorVariance, solveEffectSize, solveSampleSize, tTestPower, type PowerDesign } from "../../../lib/stats/index.ts";
 
@@ -77,6 +81,7 @@ const plans = [
 let oracle: { plans: { sigma: number; n_required_exact: number; n_required: number; min_detectable_delta: number }[]; power: { power: number; nobs: number; nobs_root: number; effect_size: number; effect_size_root: number }[]; crossed: CrossedOracle[]; one_factor: OneFactorOracle[] };
 
 beforeAll(() => {
+  if (missingRequirements(NEEDS).length) return;
   const input = JSON.stringify({ power: powerCases, crossed, one_factor: oneFactor, plans, confidence: CONFIDENCE });
   const proc = Bun.spawnSync(["/usr/bin/python3", join(import.meta.dir, "statsmodels-oracle.py")], { stdin: Buffer.from(input) });
   if (proc.exitCode !== 0) throw new Error(`statsmodels oracle failed (apt install python3-statsmodels python3-scipy python3-pandas): ${proc.stderr.toString()}`);
@@ -89,7 +94,7 @@ function close(actual: number | null, expected: number, tol = 1e-6): void {
   expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected)));
 }
 
-describe("power and sample size against statsmodels TTestPower / TTestIndPower (two-sided)", () => {
+describeOracle("power and sample size against statsmodels TTestPower / TTestIndPower (two-sided)", () => {
   test("tTestPower = power() to 1e-9", () => {
     powerCases.forEach((c, i) => close(tTestPower(c.design, c.d, c.n, c.alpha), oracle.power[i]?.power as number, 1e-9));
   });
@@ -111,7 +116,7 @@ describe("power and sample size against statsmodels TTestPower / TTestIndPower (
   });
 });
 
-describe("crossedComponents against statsmodels anova_lm(ols('y ~ C(a) + C(b)')) and its expected mean squares", () => {
+describeOracle("crossedComponents against statsmodels anova_lm(ols('y ~ C(a) + C(b)')) and its expected mean squares", () => {
   test("sums of squares, df and mean squares to 1e-6 (relative)", () => {
     crossed.forEach((y, i) => {
       const { anova } = crossedComponents(y, CONFIDENCE);
@@ -152,18 +157,20 @@ describe("crossedComponents against statsmodels anova_lm(ols('y ~ C(a) + C(b)'))
   });
 });
 
-test("oneFactorVariance = anova_lm(ols('y ~ 1')) residual mean square, with scipy's χ² interval, to 1e-6", () => {
-  oneFactor.forEach((y, i) => {
-    const v = oneFactorVariance(y, CONFIDENCE);
-    const o = oracle.one_factor[i] as OneFactorOracle;
-    close(v.variance, o.variance);
-    close(v.variance, o.numpy_var);
-    close(v.low, o.ci[0]);
-    close(v.high, o.ci[1]);
+describeOracle("oneFactorVariance against statsmodels", () => {
+  test("oneFactorVariance = anova_lm(ols('y ~ 1')) residual mean square, with scipy's χ² interval, to 1e-6", () => {
+    oneFactor.forEach((y, i) => {
+      const v = oneFactorVariance(y, CONFIDENCE);
+      const o = oracle.one_factor[i] as OneFactorOracle;
+      close(v.variance, o.variance);
+      close(v.variance, o.numpy_var);
+      close(v.low, o.ci[0]);
+      close(v.high, o.ci[1]);
+    });
   });
 });
 
-describe("plan-seeds against statsmodels on the published seeds", () => {
+describeOracle("plan-seeds against statsmodels on the published seeds", () => {
   const dir = mkdtempSync(join(tmpdir(), "plan-oracle-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeAll(async () => {
