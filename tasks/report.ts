@@ -20,6 +20,8 @@ export default defineTask({
     tex: z.string().default("Article/sections/density_model.tex").describe("LaTeX section file to write"),
     texRoot: z.string().optional().describe("directory LaTeX is run from (paths in the section are relative to it); default: --tex's own folder, so a main.tex beside the section compiles as is"),
     metricAxis: z.enum(["shared", "per-metric"]).default("shared").describe("spread figures (seeds, CV folds): one x axis for all metrics, or each metric zoomed on its own axis"),
+    variance: z.string().optional().describe("variance.json of a variance study: adds σ per source (figure, table)"),
+    plan: z.string().optional().describe("plan.json of plan-seeds: adds the seed plan (table and its sentence)"),
     gradcamLimit: z.number().int().nonnegative().default(4).describe("Grad-CAM overlays per run in the collage (0: none)"),
   }),
   examples: [
@@ -32,12 +34,12 @@ export default defineTask({
     // Loaded here, not at the top: the pipeline reads every task's definition to plan a graph, and
     // the report's figures pull in jsdom and Observable Plot (a second or two).
     const { loadSources, makeReport, writeReport } = await import("../reports/index.ts");
-    if (params.run.length === 0 && !params.aggregate && !params.cv && !params.hpo) {
-      throw usageError("nothing_to_report", "nothing to report: give --run, --aggregate, --cv or --hpo");
+    if (params.run.length === 0 && !params.aggregate && !params.cv && !params.hpo && !params.variance && !params.plan) {
+      throw usageError("nothing_to_report", "nothing to report: give --run, --aggregate, --cv, --hpo, --variance or --plan");
     }
     // A failed or unfinished run has no summary to report: skip it with one warning naming it.
     const runs = finishedRuns(params.run, ctx.log);
-    if (params.run.length > 0 && runs.length === 0 && !params.aggregate && !params.cv && !params.hpo) {
+    if (params.run.length > 0 && runs.length === 0 && !params.aggregate && !params.cv && !params.hpo && !params.variance && !params.plan) {
       throw usageError("no_finished_run", `none of the ${params.run.length} run directories given with --run finished: ${params.run.join(", ")}`);
     }
     let aggregatePath = params.aggregate ?? null;
@@ -59,7 +61,10 @@ export default defineTask({
       const result = await ctx.runTask("aggregate", { run: runs, outdir, part: "test" });
       testAggregatePath = typeof result.path === "string" ? result.path : join(outdir, "aggregate.json");
     }
-    const sources = loadSources({ runs, aggregate: aggregatePath, testAggregate: testAggregatePath, cv: params.cv ?? null, hpo: params.hpo ?? null }, ctx.log);
+    const sources = loadSources(
+      { runs, aggregate: aggregatePath, testAggregate: testAggregatePath, cv: params.cv ?? null, hpo: params.hpo ?? null, variance: params.variance ?? null, plan: params.plan ?? null },
+      ctx.log,
+    );
     const report = makeReport(sources, {
       assetsDir: params.assetsDir,
       texFile: params.tex,

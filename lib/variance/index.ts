@@ -15,5 +15,5 @@ export type { ComponentRow, VarianceArtifact } from "./artifact.ts";
 export { decompositionLines } from "./table.ts";
 export type { DecompositionView } from "./table.ts";
 export { studyNodes } from "./nodes.ts";
-export { DELTA_SYMBOL, pilotFromAggregate, pilotFromVariance, planSeeds } from "./plan.ts";
+export { DELTA_SYMBOL, pilotFromAggregate, pilotFromVariance, planSeeds, readPlan } from "./plan.ts";
 export type { Pilot, SeedPlan } from "./plan.ts";

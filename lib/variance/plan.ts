@@ -133,3 +133,27 @@ export function planSeeds(pilot: Pilot, metric: string, delta: number, alpha: nu
     sentence,
   };
 }
+
+const planSchema = z.looseObject({
+  task: z.literal("plan-seeds"),
+  metric: z.string(),
+  delta: z.number(),
+  alpha: z.number(),
+  power: z.number(),
+  design: z.enum(["paired", "independent"]),
+  pilot: z.looseObject({ kind: z.enum(["aggregate", "compare", "variance"]), path: z.string(), n: z.number(), sigma: z.number(), sigma_of: z.string() }),
+  effect_size: z.number(),
+  n_required: z.number().int(),
+  n_required_exact: z.number(),
+  power_at_n_required: z.number(),
+  min_detectable_delta: z.number(),
+  min_detectable_effect_size: z.number(),
+  sentence: z.string(),
+});
+
+/** Reads and validates `plan.json`; an artifact of another task is an error naming the file. */
+export function readPlan(path: string): SeedPlan {
+  const raw = readJson(path, z.looseObject({ task: z.string() }), "seed plan");
+  if (raw.task !== "plan-seeds") throw usageError("foreign_artifact", `${path} was written by task "${raw.task}", expected "plan-seeds"`);
+  return readJson(path, planSchema, "seed plan");
+}

@@ -17,6 +17,7 @@ import { readRunRow, runColumns } from "../../lib/runs/index.ts";
 import { provenanceFacts } from "./provenance.ts";
 import { intervalBlock, testSection } from "./evaluation.ts";
 import type { ReportFigure, ReportFile, ReportOptions, ReportSources } from "./types.ts";
+import { varianceSection } from "./variance.ts";
 
 /** The report's files in memory, and what they were made of. */
 export interface Report {
@@ -99,6 +100,12 @@ export function makeReport(sources: ReportSources, options: ReportOptions): Repo
         },
       ],
     });
+  }
+  const study = varianceSection({ variance: sources.variance ?? null, plan: sources.plan ?? null });
+  if (study) {
+    crossFigures.push(...study.figures);
+    tables.push(...study.tables);
+    sections.push(study.section);
   }
   figures.push(...crossFigures);
 

@@ -6,6 +6,7 @@ import { readAggregate } from "../inputs/aggregate.ts";
 import { readCvSummary } from "../inputs/cv.ts";
 import { readHpoStudy } from "../inputs/hpo.ts";
 import { readRun, type RunData } from "../inputs/run.ts";
+import { readPlan, readVariance } from "../../lib/variance/index.ts";
 import { runKey } from "./per-run.ts";
 import type { ReportSources } from "./types.ts";
 
@@ -17,6 +18,9 @@ export interface SourcePaths {
   testAggregate?: string | null;
   cv: string | null;
   hpo: string | null;
+  /** variance.json of a variance study, plan.json of plan-seeds (optional). */
+  variance?: string | null;
+  plan?: string | null;
 }
 
 /**
@@ -55,5 +59,7 @@ export function loadSources(paths: SourcePaths, log: Pick<Logger, "warn">): Repo
     throw usageError("bad_artifact", `--test-aggregate ${testAggregate.path} is not of the test part (part: ${testAggregate.data.part ?? "val"}); make it with aggregate --part test`);
   }
   if (aggregate?.data.part === "test") throw usageError("bad_artifact", `--aggregate ${aggregate.path} is of the test part: pass it as --test-aggregate`);
-  return { runs, aggregate, testAggregate, cv, hpo };
+  const variance = paths.variance ? { path: paths.variance, data: readVariance(paths.variance) } : null;
+  const plan = paths.plan ? { path: paths.plan, data: readPlan(paths.plan) } : null;
+  return { runs, aggregate, testAggregate, cv, hpo, variance, plan };
 }

@@ -2,6 +2,7 @@ import type { Aggregate } from "../inputs/aggregate.ts";
 import type { CvSummary } from "../inputs/cv.ts";
 import type { HpoStudy } from "../inputs/hpo.ts";
 import type { RunData } from "../inputs/run.ts";
+import type { VarianceSources } from "./variance.ts";
 
 /** Everything a report is made from, already read and validated. */
 export interface ReportSources {
@@ -12,6 +13,9 @@ export interface ReportSources {
   testAggregate?: { path: string; data: Aggregate } | null;
   cv: { dir: string; summary: CvSummary & { path: string } } | null;
   hpo: HpoStudy | null;
+  /** A variance study (variance.json) and a seed plan (plan.json); absent or null when not given. */
+  variance?: VarianceSources["variance"];
+  plan?: VarianceSources["plan"];
 }
 
 /** Where the report goes and how it is drawn. */
