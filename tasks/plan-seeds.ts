@@ -24,6 +24,7 @@ export default defineTask({
     power: z.number().gt(0).lt(1).default(0.8).describe("probability of detecting a true difference of --delta"),
     outdir: z.string().default("outputs/plan").describe("directory to write plan.json into"),
   }),
+  outputs: (p) => [join(p.outdir, "plan.json")],
   examples: [
     "bun run task plan-seeds --aggregate outputs/aggregate/aggregate.json --metric kappa_quadratic --delta 0.02 --outdir outputs/plan",
     "bun run task plan-seeds --aggregate outputs/compare_a_b/aggregate.json --delta 0.02 --power 0.9",

@@ -24,7 +24,7 @@ const params = z.object({
   sources: z.string().optional().describe("comma list of sources to vary: split, init, order, augment, dropout (one-at-a-time: default all; crossed: exactly two, default split,init)"),
   baseSeed: z.number().int().nonnegative().optional().describe("seed of the sources not varied, and the first level (default: the experiment's first seed; with --run, the smallest run seed)"),
   run: z.array(z.string()).default([]).describe("analyse these finished runs instead of running a study (a run directory, an outdir of results*, globs; repeat the flag)"),
-  outdir: z.string().optional().describe("directory for variance.json (default: the experiment's variance block outdir, else <experiment outdir>/variance; with --run: outputs/variance)"),
+  outdir: z.string().optional().describe("directory for variance.json (default: the experiment's variance block outdir for its design, else <experiment outdir>/variance/<design>; with --run: outputs/variance)"),
   bootstrap: z.number().int().nonnegative().optional().describe("patient-bootstrap resamples per run for the evaluation noise (default 200; 0: not estimated)"),
   jobs: z.number().int().positive().default(1).describe("study runs trained at the same time (one process each)"),
   dryRun: z.boolean().default(false).describe("print the study's runs (each cached or to run) and run nothing"),
@@ -39,7 +39,8 @@ function studyInput(p: Params, fromFile: StudyInput | null): StudyInput {
   if (n === undefined) throw usageError("missing_n", `missing --n (runs per ${design === "one-at-a-time" ? "source" : "study"}), and the experiment file has no variance block`);
   const sameDesign = fromFile?.design === design;
   const pick = <K extends keyof StudyInput>(key: K, flag: StudyInput[K] | undefined): Partial<StudyInput> => {
-    const value = flag ?? (sameDesign || key === "baseSeed" || key === "bootstrap" || key === "outdir" ? fromFile?.[key] : undefined);
+    // m, sources and outdir describe the file's study; a study of another design does not inherit them.
+    const value = flag ?? (sameDesign || key === "baseSeed" || key === "bootstrap" ? fromFile?.[key] : undefined);
     return value === undefined ? {} : { [key]: value };
   };
   return { design, n, ...pick("m", p.m), ...pick("sources", p.sources), ...pick("baseSeed", p.baseSeed), ...pick("bootstrap", p.bootstrap), ...pick("outdir", p.outdir) };

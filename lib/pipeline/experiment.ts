@@ -47,6 +47,11 @@ export const experimentSchema = z
      * bootstrap, outdir): its runs join the graph as train nodes; null for none.
      */
     variance: studySchema.nullable().default(null),
+    /**
+     * Optional seed plan from the aggregate (params of the `plan-seeds` task: metric, delta, alpha,
+     * power); its plan.json goes to the report. Null for none.
+     */
+    plan: params.nullable().default(null),
     /** Params of the `aggregate` task (sigma, bootstrap, …). */
     aggregate: params.default({}),
     /** Params of the `report` task (assetsDir, tex, …); null for no report. */

@@ -129,6 +129,12 @@ export function buildGraph(exp: Experiment): GraphNode[] {
     hpoDir = join(out, "hpo");
     nodes.push({ id: "hpo", task: "hpo", params: { ...data, ...exp.hpo, outdir: hpoDir }, deps: ["audit"], workDir: hpoDir });
   }
+  let planPath: string | undefined;
+  if (exp.plan) {
+    const planDir = join(out, "plan");
+    planPath = join(planDir, "plan.json");
+    nodes.push({ id: "plan-seeds", task: "plan-seeds", params: { ...exp.plan, aggregate: join(aggDir, "aggregate.json"), outdir: planDir }, deps: ["aggregate"] });
+  }
   let variancePath: string | undefined;
   if (exp.variance) {
     // A variance study: its runs are ordinary train nodes, analysed by one `variance` node.
@@ -154,9 +160,10 @@ export function buildGraph(exp: Experiment): GraphNode[] {
         ...(cvDir ? { cv: cvDir } : {}),
         ...(hpoDir ? { hpo: hpoDir } : {}),
         ...(variancePath ? { variance: variancePath } : {}),
+        ...(planPath ? { plan: planPath } : {}),
         assetsDir,
       },
-      deps: ["aggregate", ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : []), ...(variancePath ? ["variance"] : [])],
+      deps: ["aggregate", ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : []), ...(variancePath ? ["variance"] : []), ...(planPath ? ["plan-seeds"] : [])],
     });
   }
   return nodes;

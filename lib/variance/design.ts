@@ -28,7 +28,7 @@ export const studySchema = z
     baseSeed: z.number().int().nonnegative().optional(),
     /** Patient-bootstrap resamples per run for the evaluation noise (0: not estimated). */
     bootstrap: z.number().int().nonnegative().optional(),
-    /** Where variance.json goes; default `<experiment outdir>/variance`. */
+    /** Where variance.json goes; default `<experiment outdir>/variance/<design>`. */
     outdir: z.string().optional(),
   })
   .strict();

@@ -27,11 +27,11 @@ test("buildGraph(experiment with a variance block) adds one train node per plann
   const analysis = nodes.find((n) => n.id === "variance");
   expect(analysis?.task).toBe("variance");
   expect(analysis?.deps).toEqual(study.map((n) => n.id));
-  expect(analysis?.params).toMatchObject({ design: "one-at-a-time", n: 3, sources: "split,dropout", baseSeed: 42, bootstrap: 200, outdir: "out/variance" });
-  expect(analysis?.outputs).toEqual(["out/variance/variance.json"]);
+  expect(analysis?.params).toMatchObject({ design: "one-at-a-time", n: 3, sources: "split,dropout", baseSeed: 42, bootstrap: 200, outdir: "out/variance/one-at-a-time" });
+  expect(analysis?.outputs).toEqual(["out/variance/one-at-a-time/variance.json"]);
   const report = nodes.find((n) => n.id === "report");
   expect(report?.deps).toContain("variance");
-  expect(report?.params.variance).toBe("out/variance/variance.json");
+  expect(report?.params.variance).toBe("out/variance/one-at-a-time/variance.json");
 });
 
 test("buildGraph: the all design trains root seeds base, base+1, … with every source following; none trains n separate replicates", () => {
@@ -47,4 +47,14 @@ test("buildGraph: the all design trains root seeds base, base+1, … with every 
 
 test("buildGraph without a variance block is unchanged: no study nodes", () => {
   expect(buildGraph(experiment(null)).some((n) => n.id.startsWith("variance"))).toBe(false);
+});
+
+test("buildGraph(experiment with a plan block) adds a plan-seeds node on the aggregate and hands plan.json to the report", () => {
+  const exp = experimentSchema.parse({ name: "p", outdir: "out", dataset: { synth: { accessions: 24 } }, plan: { delta: 0.02 }, report: { assetsDir: "out/assets" } });
+  const nodes = buildGraph(exp);
+  const plan = nodes.find((n) => n.id === "plan-seeds");
+  expect(plan).toMatchObject({ task: "plan-seeds", deps: ["aggregate"], outputs: ["out/plan/plan.json"], params: { delta: 0.02, aggregate: "out/aggregate/aggregate.json", outdir: "out/plan" } });
+  const report = nodes.find((n) => n.id === "report");
+  expect(report?.deps).toContain("plan-seeds");
+  expect(report?.params.plan).toBe("out/plan/plan.json");
 });
