@@ -25,7 +25,7 @@ export function varianceSourcesFigure(study: VarianceArtifact, path: string): Re
   const name = "density_variance_sources";
   return {
     name,
-    svg: varianceFigure({ name, title: `Where the variance comes from (${study.design}, ${study.runs.length} runs)`, panels, ciLabel: `${level} CI of σ` }),
+    svg: varianceFigure({ name, panels, ciLabel: `${level} CI of σ` }),
     caption: `σ of each validation metric attributable to each source of randomness (${study.design} design, ${study.runs.length} runs on ${study.backend}): estimate (dots; hollow where a negative moment estimate is reported as 0), ${level} confidence interval of σ (whiskers; an arrow where it runs off the axis), share of the total variance (right), and the σ a fixed model shows over bootstrap resamples of the validation set (dashed).`,
     note: interpretStudy(study),
     source: path,

@@ -1,6 +1,6 @@
 import { Plot } from "./plot.ts";
 import { el, figureRoot, legend, placePlot, serializeFigure, svgDocument } from "./svg.ts";
-import { SERIES_COLORS, THEME } from "./theme.ts";
+import { OKABE_ITO, SERIES_COLORS, THEME } from "./theme.ts";
 
 /** One source's σ of a metric, with the interval of σ and its share of the total variance. */
 export interface SourceSigma {
@@ -24,7 +24,6 @@ export interface VariancePanel {
 
 export interface VarianceFigureInput {
   name: string;
-  title: string;
   panels: readonly VariancePanel[];
   /** Legend text of the whiskers, e.g. `95 % CI of σ`. */
   ciLabel: string;
@@ -36,7 +35,7 @@ const BAND = 22;
 const MARGIN_TOP = 8;
 const MARGIN_BOTTOM = 24;
 /** Colour of the evaluation-noise line. */
-const EVAL_COLOR = "#59a14f";
+const EVAL_COLOR = OKABE_ITO.bluishGreen;
 
 /**
  * The x range of a panel: every σ and the evaluation noise, and the intervals up to 3× the
@@ -89,10 +88,10 @@ const pct = (v: number | null) => (v === null ? "–" : `${Math.round(100 * v)} 
  * variance on the right, and the evaluation noise of the validation set (dashed line).
  */
 export function varianceFigure(input: VarianceFigureInput): string {
-  const top = THEME.titleHeight + THEME.legendHeight + 4;
+  const top = THEME.legendHeight + 8;
   const heights = input.panels.map((p) => MARGIN_TOP + MARGIN_BOTTOM + BAND * p.sources.length + 18);
   const height = top + heights.reduce((a, b) => a + b, 0) + 4;
-  const root = figureRoot(THEME.width, height, input.title);
+  const root = figureRoot(THEME.width, height);
   root.append(
     legend(
       [
@@ -101,7 +100,7 @@ export function varianceFigure(input: VarianceFigureInput): string {
         { label: "σ of the evaluation (bootstrap)", color: EVAL_COLOR, kind: "dashed" },
       ],
       LEFT,
-      THEME.titleHeight + 8,
+      12,
     ),
   );
   let y = top;

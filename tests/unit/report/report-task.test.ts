@@ -123,7 +123,7 @@ describe("report task", () => {
   });
 
   test("report with nothing to report is a usage error", async () => {
-    await expect(runTask("report", { assetsDir: fx.assetsDir }, { quiet: true })).rejects.toThrow("nothing to report: give --run, --aggregate, --cv or --hpo");
+    await expect(runTask("report", { assetsDir: fx.assetsDir }, { quiet: true })).rejects.toThrow("nothing to report: give --run, --aggregate, --cv, --hpo, --variance or --plan");
   });
 
   test("report without --aggregate runs the aggregate task into <assets-dir>/../aggregate", async () => {
