@@ -5,7 +5,7 @@ import { deriveSeed } from "../rng/index.ts";
 export interface SeededDropoutArgs {
   /** Fraction of units dropped while training, 0 ≤ rate < 1. */
   rate: number;
-  /** The run's root seed; masks come from deriveSeed(rootSeed, "dropout/step/<n>/<layer name>"). */
+  /** Root seed of the run's `dropout` source (`--seed-dropout`, else `--seed`); masks come from deriveSeed(rootSeed, "dropout/step/<n>/<layer name>"). */
   rootSeed: number;
   name?: string;
 }

@@ -9,6 +9,7 @@ import { stream } from "../rng/index.ts";
  *   WeightedRandomSampler with num_samples = N).
  *
  * Both depend only on (seed, epoch), so a resumed run sees the same order as an uninterrupted one.
+ * `seed` is the root seed of the run's `order` source (`--seed-order`, else `--seed`).
  */
 export function epochOrder(labels: readonly number[], epoch: number, seed: number, weighted: boolean): number[] {
   const n = labels.length;
