@@ -1,5 +1,8 @@
 import { expect, test } from "bun:test";
-import { buildGraph, experimentSchema } from "../../../lib/pipeline/index.ts";
+import { join } from "node:path";
+import { buildGraph, experimentSchema, resolveNodes } from "../../../lib/pipeline/index.ts";
+
+const ROOT = join(import.meta.dir, "..", "..", "..");
 
 const experiment = (variance: Record<string, unknown> | null, report: Record<string, unknown> | null = null) =>
   experimentSchema.parse({
@@ -12,7 +15,7 @@ const experiment = (variance: Record<string, unknown> | null, report: Record<str
     report,
   });
 
-test("buildGraph(experiment with a variance block) adds one train node per planned run, sharing the experiment's splits", () => {
+test("buildGraph(experiment with a variance block) adds one train node per planned run, sharing the experiment's splits", async () => {
   const nodes = buildGraph(experiment({ design: "one-at-a-time", n: 3, sources: ["split", "dropout"] }, { assetsDir: "out/assets" }));
   const study = nodes.filter((n) => n.id.startsWith("variance/"));
   expect(study.map((n) => n.id)).toEqual(["variance/s42-i42-o42-a42-d42", "variance/s43-i42-o42-a42-d42", "variance/s44-i42-o42-a42-d42", "variance/s42-i42-o42-a42-d43", "variance/s42-i42-o42-a42-d44"]);
@@ -28,7 +31,10 @@ test("buildGraph(experiment with a variance block) adds one train node per plann
   expect(analysis?.task).toBe("variance");
   expect(analysis?.deps).toEqual(study.map((n) => n.id));
   expect(analysis?.params).toMatchObject({ design: "one-at-a-time", n: 3, sources: "split,dropout", baseSeed: 42, bootstrap: 200, outdir: "out/variance/one-at-a-time" });
-  expect(analysis?.outputs).toEqual(["out/variance/one-at-a-time/variance.json"]);
+  // Every node's params pass its task's schema (strictly), and the analysis node's output is variance.json.
+  const resolved = await resolveNodes(nodes, ROOT);
+  expect(resolved.find((n) => n.id === "variance")?.outputs).toEqual(["out/variance/one-at-a-time/variance.json"]);
+  expect(resolved.find((n) => n.id === "variance/s42-i42-o42-a42-d43")?.outputs).toContain("out/variance/runs/s42-i42-o42-a42-d43/results/summary.json");
   const report = nodes.find((n) => n.id === "report");
   expect(report?.deps).toContain("variance");
   expect(report?.params.variance).toBe("out/variance/one-at-a-time/variance.json");
@@ -49,11 +55,12 @@ test("buildGraph without a variance block is unchanged: no study nodes", () => {
   expect(buildGraph(experiment(null)).some((n) => n.id.startsWith("variance"))).toBe(false);
 });
 
-test("buildGraph(experiment with a plan block) adds a plan-seeds node on the aggregate and hands plan.json to the report", () => {
+test("buildGraph(experiment with a plan block) adds a plan-seeds node on the aggregate and hands plan.json to the report", async () => {
   const exp = experimentSchema.parse({ name: "p", outdir: "out", dataset: { synth: { accessions: 24 } }, plan: { delta: 0.02 }, report: { assetsDir: "out/assets" } });
   const nodes = buildGraph(exp);
   const plan = nodes.find((n) => n.id === "plan-seeds");
-  expect(plan).toMatchObject({ task: "plan-seeds", deps: ["aggregate"], outputs: ["out/plan/plan.json"], params: { delta: 0.02, aggregate: "out/aggregate/aggregate.json", outdir: "out/plan" } });
+  expect(plan).toMatchObject({ task: "plan-seeds", deps: ["aggregate"], params: { delta: 0.02, aggregate: "out/aggregate/aggregate.json", outdir: "out/plan" } });
+  expect((await resolveNodes(nodes, ROOT)).find((n) => n.id === "plan-seeds")?.outputs).toEqual(["out/plan/plan.json"]);
   const report = nodes.find((n) => n.id === "report");
   expect(report?.deps).toContain("plan-seeds");
   expect(report?.params.plan).toBe("out/plan/plan.json");
