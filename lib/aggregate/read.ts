@@ -74,6 +74,8 @@ export function readRun(dir: string, cvDir: string | null, part: EvaluatedPart =
       dir,
       cvDir,
       seed: summary.seed,
+      // The reference pipeline drew every source from its one seed.
+      seeds: sourceSeeds(summary.seed),
       fold: foldFromPath(dir, cvDir),
       config: referenceConfig(summary),
       dataFingerprint: referenceDataIdentity(summary),

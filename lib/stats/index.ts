@@ -12,7 +12,7 @@ export type { SignedRank } from "./wilcoxon.ts";
 export { holm } from "./holm.ts";
 export { bcaLevels, bootstrapGroups } from "./bootstrap.ts";
 export type { BootstrapInterval, BootstrapOptions } from "./bootstrap.ts";
-export { betaInc, chiSquareCdf, chiSquareQuantile, gammaP, gammaQ, logGamma, normalCdf } from "./special.ts";
+export { betaInc, chiSquareCdf, chiSquareQuantile, gammaP, gammaQ, logGamma } from "./special.ts";
 export { nonCentralTCdf, nonCentralTSf } from "./noncentral-t.ts";
 export { solveEffectSize, solveSampleSize, tTestPower } from "./power.ts";
 export type { PowerDesign } from "./power.ts";

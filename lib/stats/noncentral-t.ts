@@ -1,4 +1,5 @@
-import { betaInc, logGamma, normalCdf } from "./special.ts";
+import { normalCdf } from "./normal.ts";
+import { betaInc, logGamma } from "./special.ts";
 
 /**
  * CDF of the non-central t distribution with `df` degrees of freedom and non-centrality `nc`

@@ -1,6 +1,6 @@
 /**
  * Special functions the variance intervals and the power analysis need, in double precision:
- * log Γ, the regularised incomplete gamma and beta functions, the normal and χ² distributions.
+ * log Γ, the regularised incomplete gamma and beta functions, the χ² distribution.
  * Written here because the project's statistics packages (@stdlib t distribution, mathjs) have no
  * χ² or non-central t; checked against scipy in tests/oracle/stats.
  */
@@ -113,14 +113,6 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
     if (Math.abs(del - 1) < EPS) break;
   }
   return h;
-}
-
-/** Standard normal CDF Φ(x), through erfc(z) = Q(½, z²) so both tails keep their relative precision. */
-export function normalCdf(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  const z = x / Math.SQRT2;
-  const tail = 0.5 * gammaQ(0.5, z * z);
-  return x < 0 ? tail : 1 - tail;
 }
 
 /** χ² CDF with `df` degrees of freedom: P(df/2, x/2). */
