@@ -24,6 +24,7 @@ export function resolvedSchedule(params: TrainParams): NonNullable<TrainParams["
 export function loopOptions(params: TrainParams, classWeights: number[] | null, stepsPerRead = 1): LoopOptions {
   const seeds = runSourceSeeds(params);
   return {
+    seed: params.seed,
     orderSeed: seeds.order,
     augmentSeed: seeds.augment,
     epochs: params.epochs,

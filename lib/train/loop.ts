@@ -27,10 +27,12 @@ export interface NetParts {
 
 /** The training hyperparameters the loop needs. */
 export interface LoopOptions {
-  /** Root seed of the `order` source (streams shuffle|sampler/epoch/<e>). */
-  orderSeed: number;
-  /** Root seed of the `augment` source (streams augment/epoch/<e>). */
-  augmentSeed: number;
+  /** The run's root seed: the order and augment sources follow it unless given their own below. */
+  seed: number;
+  /** Root seed of the `order` source (streams shuffle|sampler/epoch/<e>); default `seed`. */
+  orderSeed?: number;
+  /** Root seed of the `augment` source (streams augment/epoch/<e>); default `seed`. */
+  augmentSeed?: number;
   epochs: number;
   batchSize: number;
   imgSize: number;
@@ -202,8 +204,8 @@ export async function trainLoop(
     const scale = lrScaleFor(options.schedule, state.lr, epoch);
     const headLr = options.lr * scale;
     const vars = trainableVars(net, epoch, options, headLr, options.backboneLr * scale);
-    const order = epochOrder(data.train.labels, epoch, options.orderSeed, options.samplerWeighted);
-    const augmentRng = stream(options.augmentSeed, `augment/epoch/${epoch}`);
+    const order = epochOrder(data.train.labels, epoch, options.orderSeed ?? options.seed, options.samplerWeighted);
+    const augmentRng = stream(options.augmentSeed ?? options.seed, `augment/epoch/${epoch}`);
     // every draw of the epoch up front, in the order the steps use them (batch by batch, sample by sample)
     const jobs: BatchJob[] = batches(order, options.batchSize).map((indices) => ({
       indices,
