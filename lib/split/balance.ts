@@ -193,49 +193,113 @@ function better(x: Objective, y: Objective): boolean {
 /** Steps of local search allowed per group: a generous bound that real cohorts never reach. */
 const STEPS_PER_GROUP = 50;
 
+/**
+ * First-improvement local search over moves (one group from part a to b) and swaps (a group of
+ * one count vector for one of another): pass after pass, until a whole pass finds nothing.
+ * Groups with the same class-count vector are interchangeable, so moves are tried per vector type,
+ * each type's groups taken in seeded order. Changes `assign` in place; returns the final objective.
+ */
 function improve(problem: Problem, assign: number[]): Objective {
-  const { counts, targets } = problem;
-  const parts = targets.length;
-  const classes = problem.classTotals.length;
+  return new LocalSearch(problem, assign).run();
+}
 
-  // Vector types and, per part and type, the member groups in seeded order.
-  const typeIndex = new Map<string, number>();
-  const typeVectors: (readonly number[])[] = [];
-  const typeOf = counts.map((row) => {
-    const key = row.join(",");
-    let t = typeIndex.get(key);
-    if (t === undefined) {
-      t = typeVectors.length;
-      typeIndex.set(key, t);
-      typeVectors.push(row);
+class LocalSearch {
+  private readonly parts: number;
+  private readonly classes: number;
+  /** The distinct class-count vectors, and each group's index into them. */
+  private readonly typeVectors: (readonly number[])[] = [];
+  /** Per part and type, the member groups in seeded order. */
+  private readonly members: number[][][];
+  /** Per part, its class counts, and their score. */
+  private readonly rows: Float64Array[];
+  private readonly scores: RowScore[];
+  private current: Objective;
+  // Scratch rows and scores of a trial move.
+  private readonly rowA: Float64Array;
+  private readonly rowB: Float64Array;
+  private readonly sa = emptyScore();
+  private readonly sb = emptyScore();
+
+  constructor(
+    private readonly problem: Problem,
+    private readonly assign: number[],
+  ) {
+    const { counts, targets } = problem;
+    this.parts = targets.length;
+    this.classes = problem.classTotals.length;
+    const typeIndex = new Map<string, number>();
+    const typeOf = counts.map((row) => {
+      const key = row.join(",");
+      let t = typeIndex.get(key);
+      if (t === undefined) {
+        t = this.typeVectors.length;
+        typeIndex.set(key, t);
+        this.typeVectors.push(row);
+      }
+      return t;
+    });
+    this.members = targets.map(() => this.typeVectors.map(() => [] as number[]));
+    assign.forEach((p, g) => this.members[p]?.[typeOf[g] ?? 0]?.push(g));
+    this.rows = targets.map(() => new Float64Array(this.classes));
+    assign.forEach((p, g) => {
+      const row = this.rows[p] as Float64Array;
+      counts[g]?.forEach((n, c) => (row[c] = (row[c] ?? 0) + n));
+    });
+    this.scores = this.rows.map((row, p) => {
+      const score = emptyScore();
+      scoreRow(problem, p, row, score);
+      return score;
+    });
+    this.rowA = new Float64Array(this.classes);
+    this.rowB = new Float64Array(this.classes);
+    this.current = this.objective(0, this.scores[0] as RowScore, 0, this.scores[0] as RowScore);
+  }
+
+  run(): Objective {
+    const types = this.typeVectors.length;
+    const maxSteps = STEPS_PER_GROUP * this.problem.counts.length;
+    let steps = 0;
+    let improved = true;
+    while (improved && steps < maxSteps) {
+      improved = false;
+      for (let a = 0; a < this.parts; a++) {
+        for (let b = 0; b < this.parts; b++) {
+          if (a === b) continue;
+          for (let t = 0; t < types; t++) {
+            if (this.has(a, t) && this.attempt(a, b, t, -1)) {
+              improved = true;
+              steps++;
+            }
+          }
+          if (a > b) continue;
+          for (let t1 = 0; t1 < types; t1++) {
+            if (!this.has(a, t1)) continue;
+            for (let t2 = 0; t2 < types; t2++) {
+              if (t1 !== t2 && this.has(a, t1) && this.has(b, t2) && this.attempt(a, b, t1, t2)) {
+                improved = true;
+                steps++;
+              }
+            }
+          }
+        }
+      }
     }
-    return t;
-  });
-  const types = typeVectors.length;
-  const members = targets.map(() => typeVectors.map(() => [] as number[]));
-  assign.forEach((p, g) => members[p]?.[typeOf[g] ?? 0]?.push(g));
-  const has = (p: number, t: number) => (members[p]?.[t]?.length ?? 0) > 0;
+    return this.current;
+  }
 
-  const rows = targets.map(() => new Float64Array(classes));
-  assign.forEach((p, g) => {
-    const row = rows[p] as Float64Array;
-    counts[g]?.forEach((n, c) => (row[c] = (row[c] ?? 0) + n));
-  });
-  const scores = rows.map((row, p) => {
-    const score = emptyScore();
-    scoreRow(problem, p, row, score);
-    return score;
-  });
+  private has(p: number, t: number): boolean {
+    return (this.members[p]?.[t]?.length ?? 0) > 0;
+  }
 
   /** The objective with parts a and b scored as `sa`, `sb` and the others as they are. */
-  const objective = (a: number, sa: RowScore, b: number, sb: RowScore): Objective => {
+  private objective(a: number, sa: RowScore, b: number, sb: RowScore): Objective {
     let missing = 0;
     let violation = 0;
     let deviation = 0;
     let size = 0;
     let ssq = 0;
-    for (let p = 0; p < parts; p++) {
-      const s = p === a ? sa : p === b ? sb : (scores[p] as RowScore);
+    for (let p = 0; p < this.parts; p++) {
+      const s = p === a ? sa : p === b ? sb : (this.scores[p] as RowScore);
       missing += s.missing;
       violation += s.violation;
       deviation = Math.max(deviation, s.deviation);
@@ -243,75 +307,42 @@ function improve(problem: Problem, assign: number[]): Objective {
       ssq += s.ssq;
     }
     return { missing, violation, balance: deviation + SIZE_WEIGHT * size, ssq };
-  };
-  let current = objective(0, scores[0] as RowScore, 0, scores[0] as RowScore);
+  }
 
-  const rowA = new Float64Array(classes);
-  const rowB = new Float64Array(classes);
-  const sa = emptyScore();
-  const sb = emptyScore();
   /** Moves a group of type `out` from part a to b, and one of type `back` (unless -1) from b to a, when that is better. */
-  const attempt = (a: number, b: number, out: number, back: number): boolean => {
-    const vOut = typeVectors[out] ?? [];
-    const vBack = back >= 0 ? typeVectors[back] : undefined;
-    const ra = rows[a] as Float64Array;
-    const rb = rows[b] as Float64Array;
-    for (let c = 0; c < classes; c++) {
+  private attempt(a: number, b: number, out: number, back: number): boolean {
+    const { rowA, rowB, sa, sb } = this;
+    const vOut = this.typeVectors[out] ?? [];
+    const vBack = back >= 0 ? this.typeVectors[back] : undefined;
+    const ra = this.rows[a] as Float64Array;
+    const rb = this.rows[b] as Float64Array;
+    for (let c = 0; c < this.classes; c++) {
       const delta = (vOut[c] ?? 0) - (vBack?.[c] ?? 0);
       rowA[c] = (ra[c] ?? 0) - delta;
       rowB[c] = (rb[c] ?? 0) + delta;
     }
-    scoreRow(problem, a, rowA, sa);
-    scoreRow(problem, b, rowB, sb);
-    const next = objective(a, sa, b, sb);
-    if (!better(next, current)) return false;
-    transfer(a, b, out);
-    if (back >= 0) transfer(b, a, back);
+    scoreRow(this.problem, a, rowA, sa);
+    scoreRow(this.problem, b, rowB, sb);
+    const next = this.objective(a, sa, b, sb);
+    if (!better(next, this.current)) return false;
+    this.transfer(a, b, out);
+    if (back >= 0) this.transfer(b, a, back);
     ra.set(rowA);
     rb.set(rowB);
-    Object.assign(scores[a] as RowScore, sa);
-    Object.assign(scores[b] as RowScore, sb);
-    current = next;
+    Object.assign(this.scores[a] as RowScore, sa);
+    Object.assign(this.scores[b] as RowScore, sb);
+    this.current = next;
     return true;
-  };
+  }
+
   /** Moves the first group (seeded order) of type t from part a to part b. */
-  const transfer = (a: number, b: number, t: number) => {
-    const from = members[a]?.[t] ?? [];
+  private transfer(a: number, b: number, t: number): void {
+    const from = this.members[a]?.[t] ?? [];
     const g = from.shift() as number;
-    const to = members[b]?.[t] ?? [];
+    const to = this.members[b]?.[t] ?? [];
     let i = to.length;
     while (i > 0 && (to[i - 1] ?? 0) > g) i--;
     to.splice(i, 0, g);
-    assign[g] = b;
-  };
-
-  // First improvement, pass after pass, until a whole pass finds nothing.
-  const maxSteps = STEPS_PER_GROUP * counts.length;
-  let steps = 0;
-  let improved = true;
-  while (improved && steps < maxSteps) {
-    improved = false;
-    for (let a = 0; a < parts; a++) {
-      for (let b = 0; b < parts; b++) {
-        if (a === b) continue;
-        for (let t = 0; t < types; t++) {
-          if (has(a, t) && attempt(a, b, t, -1)) {
-            improved = true;
-            steps++;
-          }
-        }
-        if (a > b) continue;
-        for (let t1 = 0; t1 < types; t1++) {
-          if (!has(a, t1)) continue;
-          for (let t2 = 0; t2 < types; t2++) {
-            if (t1 !== t2 && has(a, t1) && has(b, t2) && attempt(a, b, t1, t2)) {
-              improved = true;
-              steps++;
-            }
-          }
-        }
-      }
-    }
+    this.assign[g] = b;
   }
-  return current;
 }
