@@ -58,6 +58,56 @@ export function readEvent(path: string): Record<string, unknown> {
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [toKey(k), v]));
 }
 
+/** The param a `--flag` names, `--no-flag` included for booleans; an unknown flag is an error with a suggestion. */
+function lookupFlag(name: string, specs: readonly ParamSpec[], byFlag: ReadonlyMap<string, ParamSpec>): { spec: ParamSpec; negated: boolean } {
+  const spec = byFlag.get(name);
+  if (spec) return { spec, negated: false };
+  const positive = name.startsWith("--no-") ? byFlag.get(`--${name.slice(5)}`) : undefined;
+  if (positive?.kind === "boolean") return { spec: positive, negated: true };
+  const candidates = [...byFlag.keys(), ...GLOBAL_FLAGS, ...specs.filter((s) => s.kind === "boolean").map((s) => `--no-${s.flag.slice(2)}`)];
+  const hint = closest(name, candidates);
+  throw usageError("unknown_flag", `unknown flag: ${name}${hint ? ` (did you mean ${hint}?)` : ""}`);
+}
+
+/**
+ * Stores one flag's value in `params`: a boolean (`--x`, `--no-x`, `--x=false`), one more element
+ * of an array (repeated flags), or a scalar (given once). `value` reads the flag's value when it
+ * takes one.
+ */
+function storeFlag(params: Record<string, unknown>, name: string, { spec, negated }: { spec: ParamSpec; negated: boolean }, inline: string | undefined, value: () => string): void {
+  if (spec.kind === "boolean") {
+    if (negated && inline !== undefined) throw usageError("bad_value", `${name} takes no value`);
+    params[spec.key] = negated ? false : inline !== undefined ? parseScalar(spec, "boolean", inline) : true;
+  } else if (spec.kind === "array") {
+    const list = (params[spec.key] as unknown[] | undefined) ?? [];
+    list.push(parseScalar(spec, spec.element ?? "string", value()));
+    params[spec.key] = list;
+  } else {
+    if (spec.key in params) throw usageError("repeated_flag", `${name} given twice (${JSON.stringify(params[spec.key])} and ${value()})`);
+    params[spec.key] = parseScalar(spec, spec.kind, value());
+  }
+}
+
+/** Stores bare arguments in the task's positional param (the experiment file of `pipeline`). */
+function storePositional(params: Record<string, unknown>, task: TaskDefinition, specs: readonly ParamSpec[], positional: readonly string[]): void {
+  if (!positional.length) return;
+  const spec = task.positional ? specs.find((s) => s.key === task.positional) : undefined;
+  if (!spec) throw usageError("unexpected_argument", `unexpected argument: ${positional[0]} (task ${task.name} takes only --flags)`);
+  if (spec.kind === "array") params[spec.key] = [...((params[spec.key] as unknown[] | undefined) ?? []), ...positional.map((p) => parseScalar(spec, spec.element ?? "string", p))];
+  else if (positional.length > 1) throw usageError("unexpected_argument", `unexpected argument: ${positional[1]} (${task.name} takes one ${spec.flag.slice(2)})`);
+  else params[spec.key] = parseScalar(spec, spec.kind, positional[0] as string);
+}
+
+/** Refuses an `--event` key that is no param of the task, with a suggestion. */
+function checkEventKeys(event: Record<string, unknown>, specs: readonly ParamSpec[]): void {
+  const known = new Set(specs.map((s) => s.key));
+  for (const key of Object.keys(event)) {
+    if (known.has(key)) continue;
+    const hint = closest(key, [...known]);
+    throw usageError("unknown_param", `unknown param in --event file: ${key}${hint ? ` (did you mean ${hint}?)` : ""}`);
+  }
+}
+
 /**
  * Turns command-line arguments into raw params for `task` (validated later by its schema).
  * `--x v` and `--x=v`; booleans as `--x` / `--no-x`; arrays as repeated flags; `--event f.json`
@@ -85,77 +135,21 @@ export function parseArgs(task: TaskDefinition, argv: readonly string[]): Parsed
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
     const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const next = (): string => {
+    const value = (): string => {
       if (inline !== undefined) return inline;
       const v = argv[i + 1];
       if (v === undefined || (v.startsWith("--") && v.length > 2)) throw usageError("missing_value", `missing value for ${name}`);
       i++;
       return v;
     };
-    if (name === "--help") {
-      out.help = true;
-      continue;
-    }
-    if (name === "--debug") {
-      out.debug = true;
-      continue;
-    }
-    if (name === "--quiet") {
-      out.quiet = true;
-      continue;
-    }
-    if (name === "--event") {
-      event = readEvent(next());
-      continue;
-    }
-    let spec = byFlag.get(name);
-    let negated = false;
-    if (!spec && name.startsWith("--no-")) {
-      const positive = byFlag.get(`--${name.slice(5)}`);
-      if (positive?.kind === "boolean") {
-        spec = positive;
-        negated = true;
-      }
-    }
-    if (!spec) {
-      const candidates = [...byFlag.keys(), ...GLOBAL_FLAGS, ...specs.filter((s) => s.kind === "boolean").map((s) => `--no-${s.flag.slice(2)}`)];
-      const hint = closest(name, candidates);
-      throw usageError("unknown_flag", `unknown flag: ${name}${hint ? ` (did you mean ${hint}?)` : ""}`);
-    }
-    if (spec.kind === "boolean") {
-      if (negated) {
-        if (inline !== undefined) throw usageError("bad_value", `${name} takes no value`);
-        fromFlags[spec.key] = false;
-      } else if (inline !== undefined) {
-        fromFlags[spec.key] = parseScalar(spec, "boolean", inline);
-      } else {
-        fromFlags[spec.key] = true;
-      }
-      continue;
-    }
-    if (spec.kind === "array") {
-      const list = (fromFlags[spec.key] as unknown[] | undefined) ?? [];
-      list.push(parseScalar(spec, spec.element ?? "string", next()));
-      fromFlags[spec.key] = list;
-      continue;
-    }
-    if (spec.key in fromFlags) throw usageError("repeated_flag", `${name} given twice (${JSON.stringify(fromFlags[spec.key])} and ${next()})`);
-    fromFlags[spec.key] = parseScalar(spec, spec.kind, next());
+    if (name === "--help") out.help = true;
+    else if (name === "--debug") out.debug = true;
+    else if (name === "--quiet") out.quiet = true;
+    else if (name === "--event") event = readEvent(value());
+    else storeFlag(fromFlags, name, lookupFlag(name, specs, byFlag), inline, value);
   }
-  if (positional.length) {
-    const spec = task.positional ? specs.find((s) => s.key === task.positional) : undefined;
-    if (!spec) throw usageError("unexpected_argument", `unexpected argument: ${positional[0]} (task ${task.name} takes only --flags)`);
-    if (spec.kind === "array") fromFlags[spec.key] = [...((fromFlags[spec.key] as unknown[] | undefined) ?? []), ...positional.map((p) => parseScalar(spec, spec.element ?? "string", p))];
-    else if (positional.length > 1) throw usageError("unexpected_argument", `unexpected argument: ${positional[1]} (${task.name} takes one ${spec.flag.slice(2)})`);
-    else fromFlags[spec.key] = parseScalar(spec, spec.kind, positional[0] as string);
-  }
-  const known = new Set(specs.map((s) => s.key));
-  for (const key of Object.keys(event)) {
-    if (!known.has(key)) {
-      const hint = closest(key, [...known]);
-      throw usageError("unknown_param", `unknown param in --event file: ${key}${hint ? ` (did you mean ${hint}?)` : ""}`);
-    }
-  }
+  storePositional(fromFlags, task, specs, positional);
+  checkEventKeys(event, specs);
   out.params = { ...event, ...fromFlags };
   return out;
 }
