@@ -17,6 +17,8 @@ export interface NodeOutcome {
   resumed?: boolean;
   error?: string;
   log?: string;
+  /** The cache key (of a node to run, for `--dry-run --explain`: final only when no upstream node runs). */
+  key?: string;
 }
 
 export interface RunOptions {
@@ -29,8 +31,14 @@ export interface RunOptions {
   progress: Progress;
   now: () => Date;
   /** Runs one node's task; default: a child `bun cli/main.ts` process. Returns the exit code. */
-  execute?: (node: PipelineNode, params: Record<string, unknown>, logFile: string) => Promise<number>;
+  execute?: Executor;
 }
+
+/**
+ * Runs one node's task and resolves with its exit code. `run` is the node's cache key and its
+ * parts, for executors whose jobs write the cache record themselves (Slurm).
+ */
+export type Executor = (node: PipelineNode, params: Record<string, unknown>, logFile: string, run: { key: string; components: KeyComponents }) => Promise<number>;
 
 /** Runs a task in a child process, so nodes run in parallel on all cores and a crash stays contained. */
 export function childProcessExecutor(root: string, stateDir: string) {
@@ -93,7 +101,7 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
     willRun.add(node.id);
     if (options.dryRun) {
       outputsOf[node.id] = {};
-      return { id: node.id, status: "planned", reasons };
+      return { id: node.id, status: "planned", reasons, key };
     }
     // An interrupted run of this very key may resume; anything else starts from an empty work dir.
     const attempt = fileOf("attempts", node.id, ".key");
@@ -104,7 +112,7 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
     const params = resumed && node.resume ? { ...node.params, [node.resume.param]: true } : node.params;
     const logFile = fileOf("logs", node.id, ".log");
     options.log.info(`▶ ${node.id}${resumed ? " (resuming from its checkpoint)" : ""}: ${reasons.join("; ")}`);
-    const code = await execute(node, params, logFile);
+    const code = await execute(node, params, logFile, { key, components });
     if (code !== 0) {
       const why = lastLine(`${logFile}.err`);
       return { id: node.id, status: "failed", reasons, resumed, error: `exit code ${code}${why ? `: ${why}` : ""} (log: ${logFile}.err)`, log: logFile };
