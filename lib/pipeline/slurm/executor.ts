@@ -77,7 +77,16 @@ export class SlurmExecutor {
     return {
       name: jobName(key),
       resources,
-      members: [{ nodeId: node.id, task: jobTask(node.task, resources), event: join(this.stateDir, "events", `${file}.json`), log: resolve(this.options.cwd, logFile), finish: join(this.stateDir, "slurm", `${file}.finish.json`) }],
+      members: [
+        {
+          nodeId: node.id,
+          task: jobTask(node.task, resources),
+          event: join(this.stateDir, "events", `${file}.json`),
+          resumeEvent: join(this.stateDir, "events", `${file}${node.resume ? ".resume" : ""}.json`),
+          log: resolve(this.options.cwd, logFile),
+          finish: join(this.stateDir, "slurm", `${file}.finish.json`),
+        },
+      ],
       chdir: this.options.cwd,
       slurmLog: this.slurmLog(node.id, "%j"),
       bun: this.options.bun ?? process.execPath,
@@ -122,6 +131,7 @@ export class SlurmExecutor {
     const request = this.request(node, logFile, run.key);
     const member = request.members[0] as JobRequest["members"][number];
     writeJsonAtomic(member.event, params);
+    if (node.resume) writeJsonAtomic(member.resumeEvent, { ...params, [node.resume.param]: true });
     writeFinishSpec(member.finish, { record: recordPath(this.stateDir, node.id), key: run.key, components: run.components as unknown as Record<string, unknown>, outputs: node.outputs });
     writeFileSync(request.script, jobScript(request), { mode: 0o755 });
     const id = parseSbatch(await slurmCommandOk(["sbatch", ...sbatchArgs(request)]));

@@ -9,6 +9,8 @@ export interface JobMember {
   task: string;
   /** Absolute path of the params as `--event` JSON. */
   event: string;
+  /** The event a requeued job runs instead (a training's, with `resume: true`); else `event`. */
+  resumeEvent: string;
   /** Absolute path of the node's log (the task's stdout; stderr goes to `<log>.err`). */
   log: string;
   /** Absolute path of the finish spec: the cache record the job writes when the task succeeded. */
@@ -69,7 +71,8 @@ export function sbatchCommandLine(request: JobRequest): string {
 
 /**
  * The job script. It runs the member's task (`bun cli/main.ts <task> --event <json>`) with its
- * output appended to the node's log, forwards Slurm's USR1 warning to it, and then:
+ * output appended to the node's log (a requeued job runs the resume event: a training continues
+ * from its checkpoint), forwards Slurm's USR1 warning to it, and then:
  * - exit 0: writes the node's cache record (the runner's proof that the node is done);
  * - stopped by the warning (a training exits `PREEMPTED_EXIT_CODE` after its checkpoint; another
  *   task dies of the signal): requeues itself, and the requeued job resumes;
@@ -84,14 +87,17 @@ set -u
 i=\${SLURM_ARRAY_TASK_ID:-0}
 tasks=${list((m) => m.task)}
 events=${list((m) => m.event)}
+resume_events=${list((m) => m.resumeEvent)}
 logs=${list((m) => m.log)}
 finish=${list((m) => m.finish)}
 job=\${SLURM_ARRAY_JOB_ID:+\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}}
 job=\${job:-$SLURM_JOB_ID}
+event=\${events[$i]}
+if [ "\${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then event=\${resume_events[$i]}; fi
 exec >>"\${logs[$i]}" 2>>"\${logs[$i]}.err"
-echo "slurm job $job (restart \${SLURM_RESTART_COUNT:-0}) on $(hostname): \${tasks[$i]} --event \${events[$i]}" >&2
+echo "slurm job $job (restart \${SLURM_RESTART_COUNT:-0}) on $(hostname): \${tasks[$i]} --event $event" >&2
 warned=0
-${bun} ${shellWord(`${request.root}/cli/main.ts`)} "\${tasks[$i]}" --event "\${events[$i]}" &
+${bun} ${shellWord(`${request.root}/cli/main.ts`)} "\${tasks[$i]}" --event "$event" &
 child=$!
 trap 'warned=1; kill -USR1 "$child" 2>/dev/null' USR1
 while kill -0 "$child" 2>/dev/null; do wait "$child"; done
