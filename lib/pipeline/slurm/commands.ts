@@ -4,7 +4,8 @@ import { TaskError } from "../../errors/index.ts";
 export async function slurmCommand(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let proc;
   try {
-    proc = Bun.spawn([...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    // The current environment (SLURM_CONF may have been set after start; Bun's default is the initial one).
+    proc = Bun.spawn([...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore", env: { ...process.env } });
   } catch (err) {
     throw new TaskError("slurm_missing", `cannot run ${args[0]}: ${(err as Error).message} (is Slurm's client installed and on PATH?)`, { exitCode: 2 });
   }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeJsonAtomic } from "../../artifacts/index.ts";
+import { errorMessage } from "../../errors/index.ts";
 import type { Logger } from "../../log/index.ts";
 import { nodeFileName, recordPath, type KeyComponents } from "../cache.ts";
 import type { PipelineNode } from "../graph.ts";
@@ -54,21 +55,32 @@ export class SlurmExecutor {
 
   /** The runner's `execute`: submits (or finds) the node's job, waits for it, retries a failure. */
   readonly execute = async (node: PipelineNode, params: Record<string, unknown>, logFile: string, run: { key: string; components: KeyComponents }): Promise<number> => {
-    const name = jobName(run.key);
     let current = params;
+    const errLog = `${resolve(this.options.cwd, logFile)}.err`;
     for (let attempt = 0; ; attempt++) {
-      const id = await this.findOrSubmit(node, current, logFile, run);
-      const end = await this.poller.wait(id, name, recordPath(this.stateDir, node.id), run.key);
-      if (end.done) return 0;
-      const why = `slurm job ${id} (${name}) ended without writing its cache record: ${end.detail}; Slurm's log: ${this.slurmLog(node.id, id)}`;
-      appendFileSync(`${resolve(this.options.cwd, logFile)}.err`, `${why}\n`);
-      this.options.log.error(`${node.id}: ${why}\n${lastLines(`${resolve(this.options.cwd, logFile)}.err`, 6)}`);
+      const why = await this.attempt(node, current, logFile, run);
+      if (why === undefined) return 0;
+      appendFileSync(errLog, `${why}\n`);
+      this.options.log.error(`${node.id}: ${why}\n${lastLines(errLog, 6)}`);
       if (attempt >= this.options.retries) return 1;
       // A training retried resumes from the checkpoint the failed job left.
       if (node.resume && existsSync(resolve(this.options.cwd, node.resume.marker))) current = { ...params, [node.resume.param]: true };
       this.options.log.warn(`${node.id}: retry ${attempt + 1} of ${this.options.retries}`);
     }
   };
+
+  /** One submission (or adoption) of the node's job, waited for: undefined when done, else why not. */
+  private async attempt(node: PipelineNode, params: Record<string, unknown>, logFile: string, run: { key: string; components: KeyComponents }): Promise<string | undefined> {
+    const name = jobName(run.key);
+    let id: string;
+    try {
+      id = await this.findOrSubmit(node, params, logFile, run);
+    } catch (err) {
+      return `submitting ${name}: ${errorMessage(err)}`;
+    }
+    const end = await this.poller.wait(id, name, recordPath(this.stateDir, node.id), run.key);
+    return end.done ? undefined : `slurm job ${id} (${name}) ended without writing its cache record: ${end.detail}; Slurm's log: ${this.slurmLog(node.id, id)}`;
+  }
 
   /** The job request of a node (its files under `<state>/slurm/`), as submitted or as `--dry-run` shows it. */
   request(node: PipelineNode, logFile: string, key: string): JobRequest {

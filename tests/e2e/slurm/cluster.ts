@@ -18,6 +18,12 @@ export function stopCluster(dir: string): void {
 
 /** `squeue` lines (`id|state|name`) of every job the cluster still lists. */
 export function queue(): string[] {
-  const r = Bun.spawnSync(["squeue", "--noheader", "--states=all", "--format=%i|%T|%j"], { stdout: "pipe" });
+  const r = Bun.spawnSync(["squeue", "--noheader", "--states=all", "--format=%i|%T|%j"], { stdout: "pipe", env: { ...process.env } });
   return r.stdout.toString().trim().split("\n").filter(Boolean);
+}
+
+/** `scancel` with `args` (the cluster's SLURM_CONF from this process's environment). */
+export function scancel(...args: string[]): void {
+  const r = Bun.spawnSync(["scancel", ...args], { stderr: "pipe", env: { ...process.env } });
+  if (r.exitCode !== 0) throw new Error(`scancel ${args.join(" ")} failed: ${r.stderr.toString()}`);
 }

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
 import { describeWith } from "../../support/requirements.ts";
 import { trainingArtifacts, writeTinyExperiment } from "../../unit/pipeline/tiny-experiment.ts";
-import { queue, startCluster, stopCluster } from "./cluster.ts";
+import { queue, scancel, startCluster, stopCluster } from "./cluster.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 
@@ -74,7 +74,7 @@ describeWith(["slurm"])("pipeline --executor slurm on a local one-node cluster",
     const run = slurm({ retries: 1 });
     await until("the checkpoint of train/seed-42", () => existsSync(checkpoint42));
     const [job] = jobsOf(outdir, "train/seed-42");
-    Bun.spawnSync(["scancel", job as string]);
+    scancel(job as string);
     const result = await run;
     expect(statuses(result)["train/seed-42"]).toBe("ran");
     expect(jobsOf(outdir, "train/seed-42")).toHaveLength(2);
@@ -91,7 +91,7 @@ describeWith(["slurm"])("pipeline --executor slurm on a local one-node cluster",
     await until("the checkpoint of train/seed-42", () => existsSync(checkpoint42));
     const [job] = jobsOf(outdir, "train/seed-42");
     // What Slurm sends `signalSeconds` before the limit (--signal=B:USR1@s), sent now.
-    Bun.spawnSync(["scancel", "--signal=USR1", "--batch", job as string]);
+    scancel("--signal=USR1", "--batch", job as string);
     const result = await run;
     expect(statuses(result)["train/seed-42"]).toBe("ran");
     expect(jobsOf(outdir, "train/seed-42")).toEqual([job as string]);
@@ -104,7 +104,7 @@ describeWith(["slurm"])("pipeline --executor slurm on a local one-node cluster",
 
   test("a runner stopped with --detach leaves its jobs; the restarted runner waits for them and submits nothing twice", async () => {
     rmSync(outdir, { recursive: true, force: true });
-    const first = Bun.spawn([process.execPath, join(ROOT, "cli", "main.ts"), "pipeline", experiment, "--executor", "slurm", "--detach", "--quiet"], { stdout: "ignore", stderr: "ignore" });
+    const first = Bun.spawn([process.execPath, join(ROOT, "cli", "main.ts"), "pipeline", experiment, "--executor", "slurm", "--detach", "--quiet"], { stdout: "ignore", stderr: "ignore", env: { ...process.env } });
     await until("the checkpoint of train/seed-42", () => existsSync(checkpoint42));
     first.kill("SIGTERM");
     expect(await first.exited).toBe(143);
@@ -119,7 +119,7 @@ describeWith(["slurm"])("pipeline --executor slurm on a local one-node cluster",
 
   test("SIGTERM without --detach cancels the jobs the runner submitted", async () => {
     rmSync(outdir, { recursive: true, force: true });
-    const runner = Bun.spawn([process.execPath, join(ROOT, "cli", "main.ts"), "pipeline", experiment, "--executor", "slurm", "--quiet"], { stdout: "ignore", stderr: "ignore" });
+    const runner = Bun.spawn([process.execPath, join(ROOT, "cli", "main.ts"), "pipeline", experiment, "--executor", "slurm", "--quiet"], { stdout: "ignore", stderr: "ignore", env: { ...process.env } });
     await until("the checkpoint of train/seed-42", () => existsSync(checkpoint42));
     const jobs = [...jobsOf(outdir, "train/seed-42"), ...jobsOf(outdir, "train/seed-43")];
     runner.kill("SIGTERM");
