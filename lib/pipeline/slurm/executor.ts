@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { writeJsonAtomic } from "../../artifacts/index.ts";
 import { errorMessage } from "../../errors/index.ts";
 import type { Logger } from "../../log/index.ts";
-import { nodeFileName, recordPath, type KeyComponents } from "../cache.ts";
+import { nodeFileName, readRecord, recordPath, type KeyComponents } from "../cache.ts";
 import type { PipelineNode } from "../graph.ts";
 import { slurmCommand, slurmCommandOk } from "./commands.ts";
 import { writeFinishSpec } from "./finish.ts";
@@ -78,7 +78,8 @@ export class SlurmExecutor {
     } catch (err) {
       return `submitting ${name}: ${errorMessage(err)}`;
     }
-    const end = await this.poller.wait(id, name, recordPath(this.stateDir, node.id), run.key);
+    const record = recordPath(this.stateDir, node.id);
+    const end = await this.poller.wait(id, name, () => readRecord(record)?.key === run.key);
     return end.done ? undefined : `slurm job ${id} (${name}) ended without writing its cache record: ${end.detail}; Slurm's log: ${this.slurmLog(node.id, id)}`;
   }
 

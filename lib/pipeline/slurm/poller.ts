@@ -1,5 +1,4 @@
 import type { Logger } from "../../log/index.ts";
-import { readRecord } from "../cache.ts";
 import { slurmCommand } from "./commands.ts";
 import { parseScontrolJob, parseSqueue, phaseOf, type JobPhase } from "./status.ts";
 
@@ -9,8 +8,8 @@ export type JobEnd = { done: true } | { done: false; detail: string };
 interface Watch {
   id: string;
   name: string;
-  record: string;
-  key: string;
+  /** Whether the job's result is there (a node's cache record with its key, a trial's exit file). */
+  done: () => boolean;
   phase: JobPhase;
   /** Consecutive polls that found the job ended or gone and no record (two are needed: the file system may lag). */
   missed: number;
@@ -27,8 +26,8 @@ export interface JobCounts {
 
 /**
  * Watches submitted jobs with one `squeue` call per poll for all of them (never one per job), and
- * the nodes' cache records, which are the truth: a record with the node's key means done, whatever
- * Slurm says; a job that left the queue without one failed. Polls back off from `minMs` to
+ * their results on the shared file system, which are the truth: a node's cache record with its
+ * key means done, whatever Slurm says; a job that left the queue without its result failed. Polls back off from `minMs` to
  * `maxMs` while nothing changes. `sacct` is asked about a failed job only if it answers.
  */
 export class JobPoller {
@@ -43,10 +42,10 @@ export class JobPoller {
     this.interval = options.minMs;
   }
 
-  /** Resolves when job `id` (named `name`) wrote the record at `record` with `key`, or ended without it. */
-  wait(id: string, name: string, record: string, key: string): Promise<JobEnd> {
+  /** Resolves when job `id` (named `name`) is `done`, or ended without being done. */
+  wait(id: string, name: string, done: () => boolean): Promise<JobEnd> {
     return new Promise((resolve) => {
-      this.watches.set(id, { id, name, record, key, phase: "queued", missed: 0, resolve });
+      this.watches.set(id, { id, name, done, phase: "queued", missed: 0, resolve });
       this.interval = this.options.minMs;
       this.schedule(true);
     });
@@ -70,7 +69,7 @@ export class JobPoller {
     let changed = false;
     for (const w of [...this.watches.values()]) {
       const state = states?.get(w.id);
-      if (readRecord(w.record)?.key === w.key) {
+      if (w.done()) {
         this.finish(w, { done: true });
         changed = true;
         continue;

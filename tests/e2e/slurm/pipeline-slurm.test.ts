@@ -37,9 +37,9 @@ const NODES = ["synth", "audit", "split/seed-42", "split/seed-43", "train/seed-4
 describeWith(["slurm"])("pipeline --executor slurm on a local one-node cluster", () => {
   const dir = mkdtempSync(join(tmpdir(), "pipeline-slurm-"));
   const clusterDir = join(dir, "cluster");
-  // One experiment (6 epochs, so there is time to interrupt a training), always in the same
+  // One experiment (20 epochs, so a training is still running when it is interrupted), always in the same
   // output directory so paths, keys and artifacts are comparable; each test starts from scratch.
-  const experiment = writeTinyExperiment(dir, "exp", { epochs: 6 });
+  const experiment = writeTinyExperiment(dir, "exp", { epochs: 20 });
   const outdir = join(dir, "exp");
   let local: Record<string, unknown>;
   const checkpoint42 = join(outdir, "runs", "seed_42", "results", "checkpoint", "last.ckpt");
