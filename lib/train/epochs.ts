@@ -102,7 +102,7 @@ export async function trainEpochs(
       if (params.rayTrialName) writeRayLog(rayDir, params.rayTrialName, st.metrics.map((m) => ({ trial_name: params.rayTrialName, training_iteration: m.epoch, ...hpoMetrics(m.epoch, m) })));
       await saveCheckpoint(ckptPath, network.built.model, network.optimizer, st, identity);
       if (st.stop.stopped) log.info(`early stopping after epoch ${r.epoch}: no improvement of ${params.selectMetric} by more than ${params.earlyStopMinDelta} for ${params.earlyStopPatience} epochs`);
-      preemption.check(r.epoch, st.stop.stopped);
+      await preemption.check(r.epoch, st.stop.stopped);
     },
     });
     return { state: final, dataWaitFraction: trainedMs > 0 ? waitedMs / trainedMs : null };

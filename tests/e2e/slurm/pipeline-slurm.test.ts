@@ -9,11 +9,14 @@ import { queue, scancel, startCluster, stopCluster } from "./cluster.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 
-/** Training artifacts (weights, predictions, metrics, history) and aggregate.json less its timestamp and input-file hashes. */
+/**
+ * Training artifacts (weights, predictions, metrics, history) and aggregate.json less its
+ * timestamp, input-file hashes and provenance (the git commit of the checkout at that moment).
+ */
 function artifacts(outdir: string): Record<string, unknown> {
   const aggregate = JSON.parse(readFileSync(join(outdir, "aggregate", "aggregate.json"), "utf8")) as Record<string, unknown>;
   // summary.json (an input of the aggregate) holds timings, so its hash differs run to run.
-  const { createdAt: _c, inputs: _i, ...rest } = aggregate;
+  const { createdAt: _c, inputs: _i, provenance: _p, ...rest } = aggregate;
   return { ...trainingArtifacts(outdir), aggregate: rest };
 }
 
