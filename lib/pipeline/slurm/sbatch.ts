@@ -19,8 +19,10 @@ export interface JobMember {
 
 /** Everything one `sbatch` needs; absolute paths, since the job runs on another machine. */
 export interface JobRequest {
-  /** `mammo-<cache key prefix>`: how a restarted runner finds the job again. */
+  /** `mammo-<cache key prefix>` (of an array job: of the hash of its nodes' keys). */
   name: string;
+  /** `keysComment` of the members' keys: how a restarted runner finds a node's job again. */
+  comment: string;
   resources: SlurmResources;
   members: JobMember[];
   /** The runner's working directory (on the shared file system): node params are relative to it. */
@@ -39,6 +41,11 @@ export function jobName(key: string): string {
   return `mammo-${key.slice(0, 16)}`;
 }
 
+/** A job's `--comment`: its nodes' key prefixes in array-index order (see `parseQueuedKeys`). */
+export function keysComment(keys: readonly string[]): string {
+  return `mammo-keys:${keys.map((k) => k.slice(0, 16)).join(",")}`;
+}
+
 /** The `sbatch` arguments (script path last) for `request`. */
 export function sbatchArgs(request: JobRequest): string[] {
   const r = request.resources;
@@ -46,6 +53,7 @@ export function sbatchArgs(request: JobRequest): string[] {
   return [
     "--parsable",
     `--job-name=${request.name}`,
+    `--comment=${request.comment}`,
     `--output=${request.slurmLog}`,
     "--open-mode=append",
     `--chdir=${request.chdir}`,

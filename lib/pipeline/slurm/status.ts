@@ -36,6 +36,29 @@ export function parseSqueue(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * The nodes that `squeue --noheader --format=%i|%j|%k` shows queued or running, by key prefix
+ * (16 hex digits): the job's comment (`mammo-keys:<k0>,<k1>,…`) lists them in array-index order.
+ * A single job is `123`; array task i is `123_i` (pending ones listed as `123_[0-3]`).
+ */
+export function parseQueuedKeys(text: string): Map<string, { id: string; name: string }> {
+  const out = new Map<string, { id: string; name: string }>();
+  for (const line of text.split("\n")) {
+    const [id, name, comment] = line.trim().split("|");
+    if (!id || !name || !comment?.startsWith("mammo-keys:")) continue;
+    const keys = comment.slice("mammo-keys:".length).split(",");
+    if (!id.includes("_")) {
+      if (keys.length === 1) out.set(keys[0] as string, { id, name });
+      continue;
+    }
+    for (const task of parseSqueue(`${id}|x`).keys()) {
+      const key = keys[Number(task.split("_")[1])];
+      if (key) out.set(key, { id: task, name });
+    }
+  }
+  return out;
+}
+
 /** The id `sbatch --parsable` prints (`123` or `123;cluster`). */
 export function parseSbatch(text: string): string {
   const id = text.trim().split("\n").at(-1)?.split(";")[0]?.trim() ?? "";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
@@ -20,11 +20,11 @@ function artifacts(outdir: string): Record<string, unknown> {
   return { ...trainingArtifacts(outdir), aggregate: rest };
 }
 
-/** The Slurm job ids that ran a node, from the job logs `<state>/slurm/<node>.<id>.out`. */
+/** The Slurm jobs that ran a node (`123`, or `123_4` for an array task), from the lines each job writes to the node's log. */
 function jobsOf(outdir: string, node: string): string[] {
-  const dir = join(outdir, ".pipeline", "slurm");
-  const prefix = `${node.replaceAll("/", "__")}.`;
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith(".out")).map((f) => f.slice(prefix.length, -4)) : [];
+  const log = join(outdir, ".pipeline", "logs", `${node.replaceAll("/", "__")}.log.err`);
+  if (!existsSync(log)) return [];
+  return [...new Set([...readFileSync(log, "utf8").matchAll(/^slurm job (\S+) \(restart \d+\) on /gm)].map((m) => m[1] as string))];
 }
 
 async function until(what: string, ok: () => boolean, ms = 180_000): Promise<void> {
@@ -67,6 +67,9 @@ describeWith(["slurm"])("pipeline --executor slurm on a local one-node cluster",
     expect(statuses(first)).toEqual(Object.fromEntries(NODES.map((n) => [n, "ran"])));
     expect(artifacts(outdir)).toEqual(local);
     for (const n of NODES) expect(jobsOf(outdir, n)).toHaveLength(1);
+    // The two splits became ready together (when audit finished): one array job, tasks 0 and 1.
+    const [a, b] = [jobsOf(outdir, "split/seed-42")[0], jobsOf(outdir, "split/seed-43")[0]];
+    expect([a?.split("_")[0] === b?.split("_")[0], [a?.split("_")[1], b?.split("_")[1]].sort()]).toEqual([true, ["0", "1"]]);
     const again = await slurm();
     expect(statuses(again)).toEqual(Object.fromEntries(NODES.map((n) => [n, "cached"])));
     for (const n of NODES) expect(jobsOf(outdir, n)).toHaveLength(1);

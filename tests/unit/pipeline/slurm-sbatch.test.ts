@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jobTask, resourcesFor, slurmSchema } from "../../../lib/pipeline/slurm/resources.ts";
-import { jobName, jobScript, sbatchArgs, sbatchCommandLine, type JobRequest } from "../../../lib/pipeline/slurm/sbatch.ts";
+import { jobName, jobScript, keysComment, sbatchArgs, sbatchCommandLine, type JobRequest } from "../../../lib/pipeline/slurm/sbatch.ts";
 
 const block = slurmSchema.parse({
   partition: "short",
@@ -18,6 +18,7 @@ const request = (task: string, members = 1): JobRequest => {
   const resources = resourcesFor(block, task);
   return {
     name: jobName("0123456789abcdef0123456789abcdef"),
+    comment: keysComment(["0123456789abcdef0123456789abcdef"]),
     resources,
     members: Array.from({ length: members }, (_, k) => ({ nodeId: `${task}/seed-${42 + k}`, task: jobTask(task, resources), event: `/s/events/e${k}.json`, resumeEvent: `/s/events/e${k}.resume.json`, log: `/s/logs/n${k}.log`, finish: `/s/slurm/n${k}.finish.json` })),
     chdir: "/shared/work",
@@ -55,6 +56,7 @@ describe("sbatchArgs", () => {
     expect(sbatchArgs(request("train"))).toEqual([
       "--parsable",
       "--job-name=mammo-0123456789abcdef",
+      "--comment=mammo-keys:0123456789abcdef",
       "--output=/s/slurm/n.%j.out",
       "--open-mode=append",
       "--chdir=/shared/work",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseSbatch, parseScontrolJob, parseSqueue, phaseOf } from "../../../lib/pipeline/slurm/status.ts";
+import { parseQueuedKeys, parseSbatch, parseScontrolJob, parseSqueue, phaseOf } from "../../../lib/pipeline/slurm/status.ts";
 
 describe("slurm status parsing", () => {
   test.each([
@@ -20,6 +20,22 @@ describe("slurm status parsing", () => {
   test("parseSqueue(text) maps ids to states and expands pending array ranges", () => {
     const text = "12|RUNNING|mammo-aa\n13_[0-2,5%2]|PENDING|mammo-bb\n13_3|RUNNING|mammo-bb\n\n";
     expect(Object.fromEntries(parseSqueue(text))).toEqual({ "12": "RUNNING", "13_0": "PENDING", "13_1": "PENDING", "13_2": "PENDING", "13_5": "PENDING", "13_3": "RUNNING" });
+  });
+
+  test("parseQueuedKeys(text) finds each node's job by the key prefixes in the comments, array tasks by index", () => {
+    const text = [
+      "12|mammo-aaaaaaaaaaaaaaaa|mammo-keys:aaaaaaaaaaaaaaaa",
+      "13_[1-2]|mammo-cccccccccccccccc|mammo-keys:1111111111111111,2222222222222222,3333333333333333",
+      "13_0|mammo-cccccccccccccccc|mammo-keys:1111111111111111,2222222222222222,3333333333333333",
+      "14|other-job|(null)",
+      "15|mammo-bbbbbbbbbbbbbbbb|mammo-keys:4444444444444444,5555555555555555",
+    ].join("\n");
+    expect(Object.fromEntries(parseQueuedKeys(text))).toEqual({
+      aaaaaaaaaaaaaaaa: { id: "12", name: "mammo-aaaaaaaaaaaaaaaa" },
+      "1111111111111111": { id: "13_0", name: "mammo-cccccccccccccccc" },
+      "2222222222222222": { id: "13_1", name: "mammo-cccccccccccccccc" },
+      "3333333333333333": { id: "13_2", name: "mammo-cccccccccccccccc" },
+    });
   });
 
   test("parseSbatch(text) reads --parsable output with or without a cluster name, and refuses anything else", () => {
