@@ -181,7 +181,7 @@ export class SlurmExecutor {
         const file = nodeFileName(node.id);
         return {
           nodeId: node.id,
-          task: jobTask(node.task, resources),
+          task: jobTask(node.task, resources, node.params),
           event: join(this.stateDir, "events", `${file}.json`),
           resumeEvent: join(this.stateDir, "events", `${file}${node.resume ? ".resume" : ""}.json`),
           log: resolve(this.options.cwd, logFile),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { usageError } from "../../errors/index.ts";
 
 /** What one job asks Slurm for; every field maps to one `sbatch` option. */
 const resourceFields = {
@@ -58,7 +59,15 @@ export function asksGpu(resources: SlurmResources): boolean {
   return (resources.gres ?? "").split(",").some((g) => g === "gpu" || g.startsWith("gpu:"));
 }
 
-/** The task the job runs: a training that asks for a GPU runs as `train-gpu`, which refuses to fall back to the CPU. */
-export function jobTask(task: string, resources: SlurmResources): string {
-  return task === "train" && asksGpu(resources) ? "train-gpu" : task;
+/**
+ * The task the job runs: a training that asks for a GPU runs as `train-gpu`, which refuses to fall
+ * back to the CPU. Its params must say `backend: "gpu"`: the backend is part of the cache key, so
+ * a key saying `auto` or `wasm` must not stand for weights computed on a GPU.
+ */
+export function jobTask(task: string, resources: SlurmResources, params: Record<string, unknown>): string {
+  if (task !== "train" || !asksGpu(resources)) return task;
+  if (params.backend !== "gpu") {
+    throw usageError("bad_experiment", `slurm gres ${resources.gres} asks for a GPU, but the training's backend is ${JSON.stringify(params.backend ?? "auto")}: set train.backend to "gpu" (the backend is part of the cache key)`);
+  }
+  return "train-gpu";
 }

@@ -20,7 +20,7 @@ const request = (task: string, members = 1): JobRequest => {
     name: jobName("0123456789abcdef0123456789abcdef"),
     comment: keysComment(["0123456789abcdef0123456789abcdef"]),
     resources,
-    members: Array.from({ length: members }, (_, k) => ({ nodeId: `${task}/seed-${42 + k}`, task: jobTask(task, resources), event: `/s/events/e${k}.json`, resumeEvent: `/s/events/e${k}.resume.json`, log: `/s/logs/n${k}.log`, finish: `/s/slurm/n${k}.finish.json` })),
+    members: Array.from({ length: members }, (_, k) => ({ nodeId: `${task}/seed-${42 + k}`, task: jobTask(task, resources, { backend: "gpu" }), event: `/s/events/e${k}.json`, resumeEvent: `/s/events/e${k}.resume.json`, log: `/s/logs/n${k}.log`, finish: `/s/slurm/n${k}.finish.json` })),
     chdir: "/shared/work",
     slurmLog: "/s/slurm/n.%j.out",
     bun: "/opt/bun/bin/bun",
@@ -37,11 +37,17 @@ describe("resourcesFor", () => {
   });
 
   test("jobTask runs a training that asks for a GPU as train-gpu, and nothing else", () => {
-    expect(jobTask("train", resourcesFor(block, "train"))).toBe("train-gpu");
-    expect(jobTask("train", resourcesFor(block, "audit"))).toBe("train");
-    expect(jobTask("audit", { extra: [], signalSeconds: 1, gres: "gpu:1" })).toBe("audit");
-    expect(jobTask("train", { extra: [], signalSeconds: 1, gres: "tmpdisk:10,gpu" })).toBe("train-gpu");
-    expect(jobTask("train", { extra: [], signalSeconds: 1, gres: "gpuish:1" })).toBe("train");
+    const gpu = { backend: "gpu" };
+    expect(jobTask("train", resourcesFor(block, "train"), gpu)).toBe("train-gpu");
+    expect(jobTask("train", resourcesFor(block, "audit"), { backend: "wasm" })).toBe("train");
+    expect(jobTask("audit", { extra: [], signalSeconds: 1, gres: "gpu:1" }, {})).toBe("audit");
+    expect(jobTask("train", { extra: [], signalSeconds: 1, gres: "tmpdisk:10,gpu" }, gpu)).toBe("train-gpu");
+    expect(jobTask("train", { extra: [], signalSeconds: 1, gres: "gpuish:1" }, {})).toBe("train");
+  });
+
+  test("jobTask refuses a GPU job for a training whose backend (part of its cache key) is not gpu", () => {
+    expect(() => jobTask("train", resourcesFor(block, "train"), { backend: "wasm" })).toThrow('slurm gres gpu:1 asks for a GPU, but the training\'s backend is "wasm": set train.backend to "gpu" (the backend is part of the cache key)');
+    expect(() => jobTask("train", resourcesFor(block, "train"), {})).toThrow('backend is "auto"');
   });
 
   test("slurmSchema refuses a misspelt field and a bad --mem", () => {
