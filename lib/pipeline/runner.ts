@@ -28,13 +28,19 @@ export interface RunOptions {
   log: Logger;
   progress: Progress;
   now: () => Date;
-  /** Runs one node's task; default: a child `bun cli/main.ts` process. Returns the exit code. */
-  execute?: (node: PipelineNode, params: Record<string, unknown>, logFile: string) => Promise<number>;
+  /** Runs one node's task; default: a child `bun cli/main.ts` process. */
+  execute?: NodeExecutor;
 }
 
+/**
+ * Runs one node's task and resolves with its exit code. `signal` is aborted when the runner stops
+ * early (an unexpected error): the executor then stops what it started. A throw is the node's failure.
+ */
+export type NodeExecutor = (node: PipelineNode, params: Record<string, unknown>, logFile: string, signal?: AbortSignal) => Promise<number>;
+
 /** Runs a task in a child process, so nodes run in parallel on all cores and a crash stays contained. */
-export function childProcessExecutor(root: string, stateDir: string) {
-  return async (node: PipelineNode, params: Record<string, unknown>, logFile: string): Promise<number> => {
+export function childProcessExecutor(root: string, stateDir: string): NodeExecutor {
+  return async (node, params, logFile, signal) => {
     const event = join(stateDir, "events", `${nodeFileName(node.id)}.json`);
     writeJsonAtomic(event, params);
     const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), node.task, "--event", event], {
@@ -43,7 +49,13 @@ export function childProcessExecutor(root: string, stateDir: string) {
       stderr: Bun.file(`${logFile}.err`),
       env: { ...process.env, FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" },
     });
-    return proc.exited;
+    const kill = () => proc.kill("SIGTERM");
+    signal?.addEventListener("abort", kill, { once: true });
+    try {
+      return await proc.exited;
+    } finally {
+      signal?.removeEventListener("abort", kill);
+    }
   };
 }
 
@@ -60,6 +72,7 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
   const outcomes = new Map<string, NodeOutcome>();
   const willRun = new Set<string>();
   const bar = options.progress("pipeline", nodes.length);
+  const stop = new AbortController();
   mkdirSync(join(options.stateDir, "logs"), { recursive: true });
 
   const env = environment(options.root);
@@ -104,7 +117,12 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
     const params = resumed && node.resume ? { ...node.params, [node.resume.param]: true } : node.params;
     const logFile = fileOf("logs", node.id, ".log");
     options.log.info(`▶ ${node.id}${resumed ? " (resuming from its checkpoint)" : ""}: ${reasons.join("; ")}`);
-    const code = await execute(node, params, logFile);
+    let code: number;
+    try {
+      code = await execute(node, params, logFile, stop.signal);
+    } catch (e) {
+      return { id: node.id, status: "failed", reasons, resumed, error: `executor failed: ${e instanceof Error ? e.message : String(e)}`, log: logFile };
+    }
     if (code !== 0) {
       const why = lastLine(`${logFile}.err`);
       return { id: node.id, status: "failed", reasons, resumed, error: `exit code ${code}${why ? `: ${why}` : ""} (log: ${logFile}.err)`, log: logFile };
@@ -130,32 +148,37 @@ export async function runGraph(nodes: readonly PipelineNode[], options: RunOptio
         });
         if (parts.length) bar.increment(0, { running: parts.join(" ‖ ").slice(0, 160) });
       }, 1000);
-  while (pending.size || running.size) {
-    for (const id of [...pending]) {
-      if (running.size >= Math.max(1, options.jobs)) break;
-      const node = byId.get(id) as PipelineNode;
-      if (!node.deps.every((d) => outcomes.has(d))) continue;
-      pending.delete(id);
-      running.set(
-        id,
-        runOne(node).then((o) => {
-          outcomes.set(id, o);
-          running.delete(id);
-          bar.increment(1, { node: id });
-          const tail = o.error ? `: ${o.error}` : o.status === "cached" ? "" : o.reasons.length ? ` (${o.reasons.join("; ")})` : "";
-          const log = o.status === "failed" ? options.log.error : options.log.info;
-          log(`${o.status.padEnd(7)} ${id}${tail}`);
-        }),
-      );
+  try {
+    while (pending.size || running.size) {
+      for (const id of [...pending]) {
+        if (running.size >= Math.max(1, options.jobs)) break;
+        const node = byId.get(id) as PipelineNode;
+        if (!node.deps.every((d) => outcomes.has(d))) continue;
+        pending.delete(id);
+        running.set(
+          id,
+          runOne(node).then((o) => {
+            outcomes.set(id, o);
+            running.delete(id);
+            bar.increment(1, { node: id });
+            const tail = o.error ? `: ${o.error}` : o.status === "cached" ? "" : o.reasons.length ? ` (${o.reasons.join("; ")})` : "";
+            const log = o.status === "failed" ? options.log.error : options.log.info;
+            log(`${o.status.padEnd(7)} ${id}${tail}`);
+          }),
+        );
+      }
+      if (!running.size) {
+        if (pending.size) throw new TaskError("bad_graph", `cycle among nodes: ${[...pending].join(", ")}`);
+        break;
+      }
+      await Promise.race(running.values());
     }
-    if (!running.size) {
-      if (pending.size) throw new TaskError("bad_graph", `cycle among nodes: ${[...pending].join(", ")}`);
-      break;
-    }
-    await Promise.race(running.values());
+  } finally {
+    // Every way out (a cycle, an unexpected error) stops the ticker, the bar and what still runs.
+    if (ticker) clearInterval(ticker);
+    bar.stop();
+    if (running.size) stop.abort();
   }
-  if (ticker) clearInterval(ticker);
-  bar.stop();
   return nodes.map((n) => outcomes.get(n.id) as NodeOutcome);
 }
 

@@ -66,6 +66,48 @@ describe("runGraph(nodes, options)", () => {
   });
 });
 
+describe("runGraph(nodes, {execute}) when the executor throws", () => {
+  test("resolves with that node failed, carrying the message, skips its dependents, runs the rest, and leaves no live timer (the process exits)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipeline-throw-"));
+    // In a child process: before the fix, the runner's progress interval kept it alive forever.
+    const script = `
+      import { runGraph } from ${JSON.stringify(join(ROOT, "lib", "pipeline", "index.ts"))};
+      import { createLogger } from ${JSON.stringify(join(ROOT, "lib", "log", "index.ts"))};
+      import { quietProgress } from ${JSON.stringify(join(ROOT, "lib", "progress", "index.ts"))};
+      import { mkdirSync, writeFileSync } from "node:fs";
+      const dir = ${JSON.stringify(dir)};
+      const nodes = [
+        { id: "a", task: "seed", params: {}, deps: [], outputs: [] },
+        { id: "b", task: "seed", params: {}, deps: ["a"], outputs: [] },
+        { id: "c", task: "seed", params: {}, deps: [], outputs: [dir + "/c/out.txt"] },
+      ];
+      const execute = async (node) => {
+        if (node.id === "a") throw new Error("sbatch: command not found");
+        mkdirSync(dir + "/c", { recursive: true });
+        writeFileSync(dir + "/c/out.txt", "c");
+        return 0;
+      };
+      const log = createLogger({ console: null, now: () => new Date(0) });
+      const result = await runGraph(nodes, { root: ${JSON.stringify(ROOT)}, stateDir: dir + "/.pipeline", jobs: 2, dryRun: false, log, progress: quietProgress, now: () => new Date(0), execute })
+        .catch((e) => ({ thrown: String(e) }));
+      console.log(JSON.stringify(result));
+    `;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const code = await child.exited;
+    clearTimeout(timer);
+    const out = await new Response(child.stdout).text();
+    expect({ code, signal: child.signalCode }).toEqual({ code: 0, signal: null });
+    const outcomes = JSON.parse(out.trim().split("\n").at(-1) as string) as { id: string; status: string; error?: string }[];
+    expect(outcomes.map((o) => [o.id, o.status])).toEqual([
+      ["a", "failed"],
+      ["b", "skipped"],
+      ["c", "ran"],
+    ]);
+    expect(outcomes[0]?.error).toBe("executor failed: sbatch: command not found");
+  }, 90_000);
+});
+
 describe("sourceClosure(tasks/seed.ts)", () => {
   test("follows relative imports into lib/ (so a lib change changes the task's code hash)", () => {
     const files = sourceClosure(join(ROOT, "tasks", "seed.ts")).map((f) => f.slice(ROOT.length + 1));
