@@ -67,6 +67,20 @@ describe("waitForLock(path)", () => {
     expect(readHolder(path)?.token).toBe(second.holder.token);
     second.release();
   });
+  test("four processes finding one stale lock at once: exactly one takes it over", async () => {
+    const path = fresh();
+    writeFileSync(path, JSON.stringify(holder({ pid: await deadPid() })));
+    const script = `
+      import { isHeld, tryLock } from ${JSON.stringify(join(ROOT, "lib", "runs", "lock.ts"))};
+      const lock = tryLock(${JSON.stringify(path)}, "takeover");
+      console.log(isHeld(lock) ? "held" : "refused " + lock.pid);
+      await Bun.sleep(5000);`;
+    const procs = [0, 1, 2, 3].map(() => Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" }));
+    const said = await Promise.all(procs.map(async (p) => (await new Response(p.stdout).text()).trim()));
+    const winner = procs[said.indexOf("held")];
+    expect(said.filter((s) => s === "held").length).toBe(1);
+    expect(said.filter((s) => s === `refused ${winner?.pid}`).length).toBe(3);
+  }, 60_000);
   test("four processes taking one lock 5 times each are never inside it together", async () => {
     const path = fresh();
     const trace = `${path}.trace`;
