@@ -18,6 +18,7 @@ export default defineTask({
     set: z.array(z.string()).default([]).describe("override a field of the experiment file: key.path=value (value parsed as JSON when it parses)"),
     executor: z.enum(["local", "slurm"]).default("local").describe("local: child processes on this machine; slurm: one sbatch job per node (the output directory must be on a file system the nodes share)"),
     jobs: z.number().int().positive().optional().describe("nodes run (or jobs queued) at the same time; default 1 locally, every ready node on Slurm"),
+    gpuSlots: z.number().int().positive().default(1).describe("of those, nodes training on a GPU at the same time (backend gpu/webgpu, tensorflow with tfjs-node-gpu, or task train-gpu): one per GPU; on Slurm, the cluster allocates GPUs (--gres) and this is not used"),
     retries: z.number().int().nonnegative().default(0).describe("slurm: submit a failed job again up to N times (a training resumes from its checkpoint)"),
     detach: z.boolean().default(false).describe("slurm: on Ctrl-C / SIGTERM leave the submitted jobs running (a later run waits for them) instead of cancelling them"),
     dryRun: z.boolean().default(false).describe("print the plan (each node cached or to run) and run nothing"),
@@ -46,6 +47,7 @@ export default defineTask({
         root: ROOT,
         stateDir,
         jobs: params.jobs ?? (slurm ? nodes.length : 1),
+        gpuSlots: slurm ? nodes.length : params.gpuSlots,
         dryRun: params.dryRun,
         // A dry run prints only the plan below; a real run reports each node as it finishes.
         log: params.dryRun ? { ...ctx.log, info: ctx.log.debug } : ctx.log,

@@ -1,10 +1,11 @@
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hashJson, writeJsonAtomic } from "../../artifacts/index.ts";
-import { errorMessage } from "../../errors/index.ts";
+import { errorMessage, TaskError } from "../../errors/index.ts";
 import type { Logger } from "../../log/index.ts";
-import { nodeFileName, readRecord, recordPath, type KeyComponents } from "../cache.ts";
+import { nodeFileName, readRecord, recordPath } from "../cache.ts";
 import type { PipelineNode } from "../graph.ts";
+import type { NodeExecutor, NodeRun } from "../runner.ts";
 import { slurmCommand, slurmCommandOk } from "./commands.ts";
 import { writeFinishSpec } from "./finish.ts";
 import { JobPoller, type JobCounts } from "./poller.ts";
@@ -29,7 +30,7 @@ export interface SlurmExecutorOptions {
   pollMs?: { min: number; max: number };
 }
 
-type Run = { key: string; components: KeyComponents };
+type Run = NodeRun;
 
 /** A node handed to the executor, waiting for the next submission batch. */
 interface Item {
@@ -76,8 +77,12 @@ export class SlurmExecutor {
     return this.poller.counts;
   }
 
-  /** The runner's `execute`: submits (or finds) the node's job, waits for it, retries a failure. */
-  readonly execute = async (node: PipelineNode, params: Record<string, unknown>, logFile: string, run: Run): Promise<number> => {
+  /**
+   * The runner's `execute`: submits (or finds) the node's job, waits for it, retries a failure.
+   * The runner's abort signal is not followed: the jobs go on, and the next run waits for them.
+   */
+  readonly execute: NodeExecutor = async (node, params, logFile, _signal, run) => {
+    if (!run) throw new TaskError("no_cache_key", `slurm executor: no cache key for node ${node.id} (its job writes the cache record)`);
     let current = params;
     const errLog = `${resolve(this.options.cwd, logFile)}.err`;
     for (let attempt = 0; ; attempt++) {
