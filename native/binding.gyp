@@ -7,6 +7,7 @@
         "src/adamw.cc",
         "src/addon.cc",
         "src/batchnorm.cc",
+        "src/checks.cc",
         "src/conv.cc",
         "src/depthwise.cc",
         "src/elementwise.cc",
