@@ -14,15 +14,17 @@ bool read_geometry(Args& args, size_t i, ConvGeom* g) {
 
 namespace {
 
-/** One spatial axis: padding within the window, every window starting inside the padded input. */
-bool axis_ok(Args& args, const char* axis, int64_t in, int64_t k, int64_t out, int64_t stride, int64_t dil, int64_t pad) {
-  const int64_t window = (k - 1) * dil + 1;
-  const std::string a(axis);
-  if (!args.in_range(("geometry pad" + a).c_str(), pad, 0, window - 1)) return false;
-  const int64_t lastStart = (out - 1) * stride - pad;
-  return args.require(lastStart <= in - 1, "geometry out" + a + " " + std::to_string(out) + " with stride " + std::to_string(stride) +
-                                               " puts its last window at " + std::to_string(lastStart) + ", past in" + a + " " +
-                                               std::to_string(in));
+/**
+ * The rows (or columns) of the zero-padded copies the kernels make along one axis: the forward
+ * pass's (out − 1)·stride + (k − 1)·dil + 1 and the input gradient's in + (k − 1)·dil; -1 when
+ * either overflows int64.
+ */
+int64_t padded_extent(int64_t in, int64_t k, int64_t out, int64_t stride, int64_t dil) {
+  int64_t span, forward, backward;
+  if (__builtin_mul_overflow(k - 1, dil, &span) || __builtin_mul_overflow(out - 1, stride, &forward) ||
+      __builtin_add_overflow(forward, span + 1, &forward) || __builtin_add_overflow(in, span, &backward))
+    return -1;
+  return forward > backward ? forward : backward;
 }
 
 }  // namespace
@@ -37,8 +39,14 @@ bool geometry_ok(Args& args, const ConvGeom& g) {
                {"geometry dilW", g.dilW}};
   for (const auto& s : sizes)
     if (!args.positive(s.name, s.value)) return false;
-  return axis_ok(args, "H", g.inH, g.kH, g.outH, g.strideH, g.dilH, g.padTop) &&
-         axis_ok(args, "W", g.inW, g.kW, g.outW, g.strideW, g.dilW, g.padLeft);
+  if (!args.require(g.padTop >= 0 && g.padLeft >= 0, "geometry pads must be ≥ 0, got " + std::to_string(g.padTop) + ", " +
+                                                         std::to_string(g.padLeft)))
+    return false;
+  // the padded copies must have a size int64 can hold (one too large to allocate throws std::bad_alloc)
+  const int64_t rows = padded_extent(g.inH, g.kH, g.outH, g.strideH, g.dilH), cols = padded_extent(g.inW, g.kW, g.outW, g.strideW, g.dilW);
+  const int64_t channels = g.inC > g.outC ? g.inC : g.outC;
+  return args.require(rows > 0 && cols > 0 && product({g.batch, rows, cols, channels}) > 0,
+                      "geometry's padded input (" + shape_text({g.batch, rows, cols, channels}) + ") overflows");
 }
 
 bool conv_length(Args& args, const char* what, int64_t length, const ConvGeom& g, ConvTensor t) {

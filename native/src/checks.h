@@ -13,9 +13,9 @@ namespace mammo {
 bool read_geometry(Args& args, size_t i, ConvGeom* g);
 
 /**
- * Every size, stride and dilation ≥ 1, each padding in [0, effective window − 1] and every window
- * starting inside the (top/left padded) input: what tfjs's Conv2DInfo gives for "same", "valid"
- * and explicit paddings below the window.
+ * Every size, stride and dilation ≥ 1, the paddings ≥ 0 and the zero-padded copies the kernels
+ * make of sizes int64 holds. (The kernels bound every input index themselves, so any padding
+ * tfjs's Conv2DInfo gives, windows wholly inside the padding included, is safe.)
  */
 bool geometry_ok(Args& args, const ConvGeom& g);
 
