@@ -110,7 +110,8 @@ std::string shape_text(std::initializer_list<int64_t> dims) {
   std::string s;
   for (int64_t d : dims) s += (s.empty() ? "" : "×") + std::to_string(d);
   const int64_t p = product(dims);
-  return p < 0 ? s + " (not a valid shape)" : s + " = " + std::to_string(p);
+  if (p < 0) return s + " (not a valid shape)";
+  return dims.size() == 1 ? s : s + " = " + std::to_string(p);
 }
 
 }  // namespace mammo

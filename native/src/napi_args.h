@@ -55,7 +55,7 @@ class Args {
 /** d₀·d₁·…, or -1 when a factor is below 1 or the product overflows int64. */
 int64_t product(std::initializer_list<int64_t> dims);
 
-/** "d₀×d₁×… = P" (P omitted when the product overflows). */
+/** "d₀×d₁×… = P" ("d₀" for one dimension; "… (not a valid shape)" when a size is < 1 or the product overflows). */
 std::string shape_text(std::initializer_list<int64_t> dims);
 
 }  // namespace mammo
