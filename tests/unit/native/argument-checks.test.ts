@@ -5,10 +5,15 @@
 // MAMMO_NATIVE_ADDON + the ASan runtime) the valid calls also prove the kernels stay in bounds.
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadAddon, type NativeAddon } from "../../../lib/backend/native/addon.ts";
+import { ADDON_PATH, loadAddon, type NativeAddon } from "../../../lib/backend/native/addon.ts";
 import { describeWith } from "../../support/requirements.ts";
 import { CALLS, attempt, type Outcome } from "./bad-calls.ts";
+
+const script = fileURLToPath(new URL("./bad-calls.ts", import.meta.url));
 
 const EXPORTED = ["matmul", "conv2d", "conv2dBackpropInput", "conv2dBackpropFilter", "depthwise", "depthwiseBackpropInput", "depthwiseBackpropFilter",
   "maxPool", "maxPoolGrad", "binary", "unary", "swishGrad", "reduce", "batchNorm", "batchNormStats", "batchNormTrainGrad", "adamw", "threads"];
@@ -54,12 +59,29 @@ describeWith(["native addon"])("native kernels refuse wrong arguments with a Jav
     for (let i = 0; i < 12; i++) expect(out[i]).toBeCloseTo((i - 1) / Math.sqrt(3), 6);
   });
 
-  test("in a child process every call ends as in-process, and the process exits normally (no signal)", () => {
-    const script = fileURLToPath(new URL("./bad-calls.ts", import.meta.url));
-    const run = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 120_000 });
+  /** Runs `command` (bad-calls.ts as a script) and checks it exits normally with every call's expected outcome. */
+  function expectChildOutcomes(command: string[], env: Record<string, string | undefined> = process.env): void {
+    const run = spawnSync(command[0]!, command.slice(1), { encoding: "utf8", timeout: 120_000, env });
     expect({ signal: run.signal, status: run.status, stderr: run.status === 0 ? "" : run.stderr }).toEqual({ signal: null, status: 0, stderr: "" });
     const outcomes = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as Outcome);
     expect(outcomes.length).toBe(CALLS.length);
     outcomes.forEach((out, i) => expectOutcome(out, CALLS[i]!.error));
+  }
+
+  test("in a child process every call ends as in-process, and the process exits normally (no signal)", () => {
+    expectChildOutcomes([process.execPath, script]);
+  });
+
+  test("under node too, where typed arrays live in malloc'd memory that the sanitizer build's ASan guards", () => {
+    // Bun keeps typed arrays in its own heap, out of ASan's sight; V8 allocates them with malloc.
+    const dir = mkdtempSync(join(tmpdir(), "bad-calls-"));
+    try {
+      const bundle = join(dir, "bad-calls.mjs");
+      const build = spawnSync(process.execPath, ["build", "--target=node", script, "--outfile", bundle], { encoding: "utf8" });
+      expect(build.stderr).toBe("");
+      expectChildOutcomes(["node", bundle], { ...process.env, MAMMO_NATIVE_ADDON: ADDON_PATH });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
