@@ -85,4 +85,19 @@ describeWith(["native addon"])("MAMMO_NATIVE_THREADS", () => {
     });
     expect(run.stdout.trim()).toBe("1");
   });
+
+  test("MAMMO_NATIVE_THREADS out of [1, 256]: loading the addon is a TaskError (exit 2) naming the value; the addon alone warns and uses the hardware's count", () => {
+    const load = `import { loadAddon } from ${JSON.stringify(new URL("../../../lib/backend/native/addon.ts", import.meta.url).pathname)};
+      try { loadAddon(); console.log("loaded"); } catch (e) { console.log(JSON.stringify({ exitCode: e.exitCode, message: e.message })); }`;
+    for (const value of ["0", "300", "1e9", "four"]) {
+      const run = spawnSync(process.execPath, ["-e", load], { encoding: "utf8", env: { ...process.env, MAMMO_NATIVE_THREADS: value } });
+      expect(JSON.parse(run.stdout.trim())).toEqual({ exitCode: 2, message: `MAMMO_NATIVE_THREADS="${value}" is not a whole number in [1, 256]` });
+    }
+    const raw = spawnSync(process.execPath, ["-e", `console.log(require(${JSON.stringify(ADDON_PATH)}).threads())`], {
+      encoding: "utf8",
+      env: { ...process.env, MAMMO_NATIVE_THREADS: "100000" },
+    });
+    expect(raw.stderr).toContain("mammo native: MAMMO_NATIVE_THREADS=100000 is not in [1, 256]; using the hardware's count");
+    expect(Number(raw.stdout.trim())).toBe(Math.min(navigator.hardwareConcurrency, 256));
+  });
 });
