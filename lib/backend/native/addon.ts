@@ -77,11 +77,14 @@ export function nativeBuilt(): boolean {
   return "addon" in loaded;
 }
 
-/** MAMMO_NATIVE_THREADS, when set, is a whole number of threads the pool accepts. */
+/**
+ * MAMMO_NATIVE_THREADS, when set, is a whole number of threads the pool accepts; otherwise the
+ * addon does not load (`backend_load_failed`: `--backend auto` warns and moves on, as for a broken build).
+ */
 function threadsEnvError(): TaskError | undefined {
   const value = process.env.MAMMO_NATIVE_THREADS;
   if (value === undefined || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_THREADS)) return undefined;
-  return usageError("bad_threads", `MAMMO_NATIVE_THREADS=${JSON.stringify(value)} is not a whole number in [1, ${MAX_THREADS}]`);
+  return usageError("backend_load_failed", `MAMMO_NATIVE_THREADS=${JSON.stringify(value)} is not a whole number in [1, ${MAX_THREADS}]`);
 }
 
 function tryLoad(): { addon: NativeAddon } | { error: TaskError } {
