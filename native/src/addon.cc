@@ -5,6 +5,7 @@
 // failure inside a kernel into a JavaScript error; every error names the function.
 #include <node_api.h>
 
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <string>
@@ -175,10 +176,13 @@ napi_value DepthwiseBackpropFilter(napi_env env, napi_callback_info info) {
   return run(args, [&] { depthwise_backprop_filter(g, t[0], t[1], t[2]); });
 }
 
-/** A pooling's geometry: the window is kH × kW and the channels pass through (inC == outC). */
+/** A pooling's geometry: the window is kH × kW, the channels pass through (inC == outC), and the
+ *  gradient's int32 pixel index (pool2d.cc) holds inH·inW. */
 bool pool_geometry(Args& args, size_t i, ConvGeom* g) {
-  return read_geometry(args, i, g) && args.require(g->inC == g->outC, "geometry inC " + std::to_string(g->inC) + " and outC " +
-                                                                           std::to_string(g->outC) + " differ (pooling keeps the channels)");
+  return read_geometry(args, i, g) &&
+         args.require(g->inC == g->outC,
+                      "geometry inC " + std::to_string(g->inC) + " and outC " + std::to_string(g->outC) + " differ (pooling keeps the channels)") &&
+         args.require(g->inH * g->inW <= INT32_MAX, "geometry inH·inW " + std::to_string(g->inH * g->inW) + " exceeds the int32 pixel index");
 }
 
 // maxPool(x, out, geom)

@@ -89,6 +89,9 @@ export const CALLS: Call[] = [
   { kernel: "maxPool", what: "zero window", error: "native maxPool: geometry kH must be ≥ 1, got 0",
     call: (a) => a.maxPool(f(192), f(48), with_(pool, 4, 0)) },
 
+  { kernel: "maxPool", what: "65536×65536 pixels", error: "native maxPool: geometry inH·inW 4294967296 exceeds the int32 pixel index",
+    call: (a) => a.maxPool(f(192), f(48), ints(1, 65536, 65536, 1, 2, 2, 1, 32768, 32768, 2, 2, 1, 1, 0, 0)) },
+
   { kernel: "maxPoolGrad", what: "valid", error: null, call: (a) => a.maxPoolGrad(f(48), f(192), f(192), ints(...pool)) },
   { kernel: "maxPoolGrad", what: "short x", error: "native maxPoolGrad: x length 10 does not match 1×8×8×3 = 192",
     call: (a) => a.maxPoolGrad(f(48), f(10), f(192), ints(...pool)) },
