@@ -69,8 +69,8 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   const int64_t act = activation(args, 12);
   const double alpha = args.number(13);
   args.positive("batch", batch) && args.positive("m", m) && args.positive("n", n) && args.positive("k", k) &&
-      args.require(sa == 0 || sa == product({m, k}), "strideA " + std::to_string(sa) + " is neither 0 nor m·k") &&
-      args.require(sb == 0 || sb == product({k, n}), "strideB " + std::to_string(sb) + " is neither 0 nor k·n") &&
+      args.require(sa == 0 || sa == product({m, k}), [&] { return "strideA " + std::to_string(sa) + " is neither 0 nor m·k"; }) &&
+      args.require(sb == 0 || sb == product({k, n}), [&] { return "strideB " + std::to_string(sb) + " is neither 0 nor k·n"; }) &&
       (sa == 0 ? args.length_is("a", na, {m, k}) : args.length_is("a", na, {batch, m, k})) &&
       (sb == 0 ? args.length_is("b", nb, {k, n}) : args.length_is("b", nb, {batch, k, n})) && args.length_is("output", no, {batch, m, n}) &&
       (!bias || args.length_is("bias", nbias, {n}));
@@ -181,8 +181,12 @@ napi_value DepthwiseBackpropFilter(napi_env env, napi_callback_info info) {
 bool pool_geometry(Args& args, size_t i, ConvGeom* g) {
   return read_geometry(args, i, g) &&
          args.require(g->inC == g->outC,
-                      "geometry inC " + std::to_string(g->inC) + " and outC " + std::to_string(g->outC) + " differ (pooling keeps the channels)") &&
-         args.require(g->inH * g->inW <= INT32_MAX, "geometry inH·inW " + std::to_string(g->inH * g->inW) + " exceeds the int32 pixel index");
+                      [&] {
+                        return "geometry inC " + std::to_string(g->inC) + " and outC " + std::to_string(g->outC) +
+                               " differ (pooling keeps the channels)";
+                      }) &&
+         args.require(g->inH * g->inW <= INT32_MAX,
+                      [&] { return "geometry inH·inW " + std::to_string(g->inH * g->inW) + " exceeds the int32 pixel index"; });
 }
 
 // maxPool(x, out, geom)
@@ -222,8 +226,11 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   const int32_t* as = args.i32(5, &ra);
   const int32_t* bs = args.i32(6, &rb);
   args.in_range("op", op, kAdd, kMinimum) &&
-      args.require(ra == rank && rb == rank, "aStrides (" + std::to_string(ra) + ") and bStrides (" + std::to_string(rb) +
-                                                 ") need one stride per dimension of outShape (" + std::to_string(rank) + ")") &&
+      args.require(ra == rank && rb == rank,
+                   [&] {
+                     return "aStrides (" + std::to_string(ra) + ") and bStrides (" + std::to_string(rb) +
+                            ") need one stride per dimension of outShape (" + std::to_string(rank) + ")";
+                   }) &&
       broadcast_ok(args, rank, shape, as, na, bs, nb, no);
   int64_t s[8], sa[8], sb[8];
   for (int64_t d = 0; !args.failed() && d < rank; d++) {
@@ -242,14 +249,17 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   float* x = args.f32(1, &n);
   float* out = args.f32(2, &no);
   const double alpha = args.number(3);
-  args.in_range("op", op, kUnRelu, kUnSwish) && args.require(no == n, "output length " + std::to_string(no) + " does not match input length " + std::to_string(n));
+  args.in_range("op", op, kUnRelu, kUnSwish) &&
+      args.require(no == n, [&] { return "output length " + std::to_string(no) + " does not match input length " + std::to_string(n); });
   return run(args, [&] { unary(static_cast<int>(op), x, out, n, static_cast<float>(alpha)); });
 }
 
 /** Every length in `lengths` equals `n`, the first argument's (`names` for the message). */
 bool same_lengths(Args& args, int64_t n, std::initializer_list<std::pair<const char*, int64_t>> lengths) {
   for (const auto& [name, length] : lengths)
-    if (!args.require(length == n, std::string(name) + " length " + std::to_string(length) + " does not match " + std::to_string(n)))
+    if (!args.require(length == n, [&, name = name, length = length] {
+          return std::string(name) + " length " + std::to_string(length) + " does not match " + std::to_string(n);
+        }))
       return false;
   return true;
 }
@@ -338,7 +348,8 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
   AdamWConstants k;
   float* fields[] = {&k.beta1, &k.oneMinusBeta1, &k.beta2, &k.oneMinusBeta2, &k.decay, &k.sqrtBiasCorrection2, &k.epsilon, &k.stepSize};
   for (size_t i = 0; i < 8; i++) *fields[i] = static_cast<float>(args.number(7 + i));
-  !args.failed() && same_lengths(args, n, {{"g", len[0]}, {"m", len[1]}, {"v", len[2]}, {"wOut", len[3]}, {"mOut", len[4]}, {"vOut", len[5]}});
+  !args.failed() &&
+      same_lengths(args, n, {{"g", len[0]}, {"m", len[1]}, {"v", len[2]}, {"wOut", len[3]}, {"mOut", len[4]}, {"vOut", len[5]}});
   return run(args, [&] { adamw_update(w, t[0], t[1], t[2], n, k, t[3], t[4], t[5]); });
 }
 

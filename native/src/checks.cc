@@ -7,7 +7,8 @@ namespace mammo {
 bool read_geometry(Args& args, size_t i, ConvGeom* g) {
   int64_t len = 0;
   const int32_t* v = args.i32(i, &len);
-  if (args.failed() || !args.require(len == 15, "geometry has " + std::to_string(len) + " integers, expected 15")) return false;
+  if (args.failed() || !args.require(len == 15, [&] { return "geometry has " + std::to_string(len) + " integers, expected 15"; }))
+    return false;
   *g = ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
   return geometry_ok(args, *g);
 }
@@ -39,14 +40,14 @@ bool geometry_ok(Args& args, const ConvGeom& g) {
                {"geometry dilW", g.dilW}};
   for (const auto& s : sizes)
     if (!args.positive(s.name, s.value)) return false;
-  if (!args.require(g.padTop >= 0 && g.padLeft >= 0, "geometry pads must be ≥ 0, got " + std::to_string(g.padTop) + ", " +
-                                                         std::to_string(g.padLeft)))
+  if (!args.require(g.padTop >= 0 && g.padLeft >= 0,
+                    [&] { return "geometry pads must be ≥ 0, got " + std::to_string(g.padTop) + ", " + std::to_string(g.padLeft); }))
     return false;
   // the padded copies must have a size int64 can hold (one too large to allocate throws std::bad_alloc)
   const int64_t rows = padded_extent(g.inH, g.kH, g.outH, g.strideH, g.dilH), cols = padded_extent(g.inW, g.kW, g.outW, g.strideW, g.dilW);
   const int64_t channels = g.inC > g.outC ? g.inC : g.outC;
   return args.require(rows > 0 && cols > 0 && product({g.batch, rows, cols, channels}) > 0,
-                      "geometry's padded input (" + shape_text({g.batch, rows, cols, channels}) + ") overflows");
+                      [&] { return "geometry's padded input (" + shape_text({g.batch, rows, cols, channels}) + ") overflows"; });
 }
 
 bool conv_length(Args& args, const char* what, int64_t length, const ConvGeom& g, ConvTensor t) {
@@ -62,14 +63,17 @@ bool conv_length(Args& args, const char* what, int64_t length, const ConvGeom& g
 
 bool channel_rows(Args& args, int64_t n, int64_t C) {
   if (!args.positive("channels", C)) return false;
-  return args.require(n >= C && n % C == 0,
-                      "input length " + std::to_string(n) + " is not a whole, non-zero number of rows of " + std::to_string(C) + " channels");
+  return args.require(n >= C && n % C == 0, [&] {
+    return "input length " + std::to_string(n) + " is not a whole, non-zero number of rows of " + std::to_string(C) + " channels";
+  });
 }
 
 bool per_channel(Args& args, const char* what, int64_t length, int64_t C, bool broadcast) {
   if (broadcast && length == 1) return true;
-  return args.require(length == C, std::string(what) + " length " + std::to_string(length) + " does not match " + std::to_string(C) +
-                                       " channels" + (broadcast ? " (or 1)" : ""));
+  return args.require(length == C, [&] {
+    return std::string(what) + " length " + std::to_string(length) + " does not match " + std::to_string(C) + " channels" +
+           (broadcast ? " (or 1)" : "");
+  });
 }
 
 namespace {
@@ -88,19 +92,26 @@ bool broadcast_ok(Args& args, int64_t rank, const int32_t* shape, const int32_t*
   if (!args.in_range("rank", rank, 1, 8)) return false;
   int64_t elements = 1;
   for (int64_t d = 0; d < rank; d++) {
-    const std::string dim = "[" + std::to_string(d) + "]";
-    if (!args.positive(("outShape" + dim).c_str(), shape[d]) || !args.in_range(("aStrides" + dim).c_str(), aStrides[d], 0, INT32_MAX) ||
-        !args.in_range(("bStrides" + dim).c_str(), bStrides[d], 0, INT32_MAX))
+    if (shape[d] < 1 || aStrides[d] < 0 || bStrides[d] < 0) {  // (the message only on failure: this runs on every call)
+      const std::string dim = "[" + std::to_string(d) + "]";
+      args.positive(("outShape" + dim).c_str(), shape[d]) && args.in_range(("aStrides" + dim).c_str(), aStrides[d], 0, INT32_MAX) &&
+          args.in_range(("bStrides" + dim).c_str(), bStrides[d], 0, INT32_MAX);
       return false;
+    }
     if (!args.require(!__builtin_mul_overflow(elements, shape[d], &elements), "outShape's size overflows")) return false;
   }
   const __int128 needA = reach(rank, shape, aStrides), needB = reach(rank, shape, bStrides);
-  return args.require(outLength == elements, "output length " + std::to_string(outLength) + " does not match the shape's " +
-                                                 std::to_string(elements) + " elements") &&
-         args.require(needA <= aLength, "a length " + std::to_string(aLength) + " is shorter than its strides reach (" +
-                                            std::to_string(static_cast<int64_t>(needA)) + ")") &&
-         args.require(needB <= bLength, "b length " + std::to_string(bLength) + " is shorter than its strides reach (" +
-                                            std::to_string(static_cast<int64_t>(needB)) + ")");
+  const auto shorter = [](const char* name, int64_t length, __int128 need) {
+    return std::string(name) + " length " + std::to_string(length) + " is shorter than its strides reach (" +
+           std::to_string(static_cast<int64_t>(need)) + ")";
+  };
+  return args.require(outLength == elements,
+                      [&] {
+                        return "output length " + std::to_string(outLength) + " does not match the shape's " + std::to_string(elements) +
+                               " elements";
+                      }) &&
+         args.require(needA <= aLength, [&] { return shorter("a", aLength, needA); }) &&
+         args.require(needB <= bLength, [&] { return shorter("b", bLength, needB); });
 }
 
 }  // namespace mammo

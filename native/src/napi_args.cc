@@ -21,7 +21,7 @@ bool Args::require(bool ok, const std::string& message) {
 }
 
 bool Args::status(napi_status s, const char* call) {
-  return require(s == napi_ok, std::string(call) + " failed (napi_status " + std::to_string(s) + ")");
+  return require(s == napi_ok, [&] { return std::string(call) + " failed (napi_status " + std::to_string(s) + ")"; });
 }
 
 void Args::fail(size_t i, const char* expected) {
@@ -70,7 +70,7 @@ int32_t* Args::i32(size_t i, int64_t* length) {
 int64_t Args::integer(size_t i) {
   const double v = number(i);
   // int64 holds every integer a double below 2^63 can be; beyond it the check that follows fails
-  if (!require(std::abs(v) < 9.2e18, "argument " + std::to_string(i) + " is out of the int64 range")) return 0;
+  if (!require(std::abs(v) < 9.2e18, [&] { return "argument " + std::to_string(i) + " is out of the int64 range"; })) return 0;
   return static_cast<int64_t>(v);
 }
 
@@ -80,23 +80,25 @@ double Args::number(size_t i) {
     fail(i, "a number");
     return 0;
   }
-  if (!require(std::isfinite(v), "argument " + std::to_string(i) + " must be finite, got " + std::to_string(v))) return 0;
+  if (!require(std::isfinite(v), [&] { return "argument " + std::to_string(i) + " must be finite, got " + std::to_string(v); })) return 0;
   return v;
 }
 
 bool Args::length_is(const char* what, int64_t length, std::initializer_list<int64_t> dims) {
   if (failed_) return false;
   const int64_t want = product(dims);
-  return require(length == want, std::string(what) + " length " + std::to_string(length) + " does not match " + shape_text(dims));
+  return require(length == want,
+                 [&] { return std::string(what) + " length " + std::to_string(length) + " does not match " + shape_text(dims); });
 }
 
 bool Args::positive(const char* what, int64_t value) {
-  return require(value >= 1, std::string(what) + " must be ≥ 1, got " + std::to_string(value));
+  return require(value >= 1, [&] { return std::string(what) + " must be ≥ 1, got " + std::to_string(value); });
 }
 
 bool Args::in_range(const char* what, int64_t value, int64_t lo, int64_t hi) {
-  return require(value >= lo && value <= hi,
-                 std::string(what) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(value));
+  return require(value >= lo && value <= hi, [&] {
+    return std::string(what) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(value);
+  });
 }
 
 int64_t product(std::initializer_list<int64_t> dims) {

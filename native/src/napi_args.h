@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
 
 namespace mammo {
 
@@ -35,6 +36,11 @@ class Args {
   bool in_range(const char* what, int64_t value, int64_t lo, int64_t hi);
   /** Throws a RangeError "native <kernel>: <message>" unless `ok` (only the first failure throws). */
   bool require(bool ok, const std::string& message);
+  /** The same with the message built only on failure: `message()` returns it. */
+  template <typename Message, typename = std::enable_if_t<std::is_invocable_r_v<std::string, Message>>>
+  bool require(bool ok, Message message) {
+    return ok ? !failed_ : require(false, std::string(message()));
+  }
   /** Checks an N-API status; a failure throws "native <kernel>: <call> failed". */
   bool status(napi_status s, const char* call);
 
