@@ -2,19 +2,23 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeF
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 
+/** A process, told apart from a later one that reuses its pid. */
+export interface ProcessId {
+  pid: number;
+  host: string;
+  /** Its start time in clock ticks since boot (`/proc/<pid>/stat` field 22); null where /proc cannot tell. */
+  procStart: string | null;
+}
+
 /**
  * Who holds a lock file: written whole when the lock is taken, so another process can tell
  * whether the holder still lives (same host: its pid exists and started when it says).
  */
-export interface LockHolder {
-  pid: number;
-  host: string;
+export interface LockHolder extends ProcessId {
   /** ISO time the lock was taken. */
   since: string;
   /** What the lock is for, e.g. `pipeline node train/seed-42`. */
   purpose: string;
-  /** The holder's start time in clock ticks since boot (`/proc/<pid>/stat` field 22), so a reused pid is not taken for the holder. */
-  procStart: string | null;
   /** Unique per acquisition: a release removes the file only while it is still this lock. */
   token: string;
 }
@@ -42,8 +46,13 @@ function processStart(pid: number): string | null {
   }
 }
 
-/** False only when the holder certainly died: same host and its pid is gone or now another process. */
-export function holderAlive(h: LockHolder): boolean {
+/** Process `pid` of this host (default: this process). */
+export function processId(pid: number = process.pid): ProcessId {
+  return { pid, host: hostname(), procStart: processStart(pid) };
+}
+
+/** False only when the process certainly died: same host and its pid is gone or now another process. */
+export function processAlive(h: ProcessId): boolean {
   if (h.host !== hostname()) return true; // another machine on a shared file system: cannot tell
   try {
     process.kill(h.pid, 0);
@@ -114,7 +123,7 @@ function breakStale(path: string, stale: LockHolder): void {
  */
 export function tryLock(path: string, purpose: string, now: Date = new Date()): FileLock | LockHolder {
   mkdirSync(dirname(path), { recursive: true });
-  const holder: LockHolder = { pid: process.pid, host: hostname(), since: now.toISOString(), purpose, procStart: processStart(process.pid), token: crypto.randomUUID() };
+  const holder: LockHolder = { ...processId(), since: now.toISOString(), purpose, token: crypto.randomUUID() };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(path, `${JSON.stringify(holder)}\n`)) {
       const lock: FileLock = {
@@ -129,7 +138,7 @@ export function tryLock(path: string, purpose: string, now: Date = new Date()): 
       return lock;
     }
     const other = readHolder(path);
-    if (other && holderAlive(other)) return other;
+    if (other && processAlive(other)) return other;
     if (other) breakStale(path, other);
     else if (existsSync(path) && Date.now() - statSync(path).mtimeMs > 30_000) rmSync(path, { force: true }); // not a lock file: debris
   }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describeHolder, holderAlive, isHeld, readHolder, tryLock, waitForLock, type LockHolder } from "../../../lib/runs/lock.ts";
+import { describeHolder, processAlive, isHeld, readHolder, tryLock, waitForLock, type LockHolder } from "../../../lib/runs/lock.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const fresh = () => join(mkdtempSync(join(tmpdir(), "lock-")), "node.json.lock");
@@ -40,9 +40,9 @@ describe("tryLock(path)", () => {
     expect(readHolder(path)?.pid).toBe(process.pid);
   });
   test("a reused pid (same number, other start time) is not the holder; another host's holder is assumed alive", () => {
-    expect(holderAlive(holder({ procStart: "1" }))).toBe(false);
-    expect(holderAlive(holder({ procStart: readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[19] ?? null }))).toBe(true);
-    expect(holderAlive(holder({ pid: 999_999_999, host: "another-host" }))).toBe(true);
+    expect(processAlive(holder({ procStart: "1" }))).toBe(false);
+    expect(processAlive(holder({ procStart: readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[19] ?? null }))).toBe(true);
+    expect(processAlive(holder({ pid: 999_999_999, host: "another-host" }))).toBe(true);
     expect(describeHolder(holder({ host: "another-host" }))).toBe(`pid ${process.pid} on host another-host since 2026-01-01T00:00:00.000Z`);
   });
   test("release leaves a lock that is no longer its own (taken over meanwhile)", () => {
