@@ -35,12 +35,13 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid}${h.host === hostname() ? "" : ` on host ${h.host}`} since ${h.since}`;
 }
 
-/** Start time of process `pid` in clock ticks since boot, or null where /proc cannot tell. */
-function processStart(pid: number): string | null {
+/** State (`R`, `S`, `Z`, …) and start time in clock ticks since boot of process `pid`, or null where /proc cannot tell. */
+function processStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Field 2 (the command) may hold spaces and parentheses: count fields after its closing ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", start: fields[19] ?? "" };
   } catch {
     return null;
   }
@@ -48,7 +49,7 @@ function processStart(pid: number): string | null {
 
 /** Process `pid` of this host (default: this process). */
 export function processId(pid: number = process.pid): ProcessId {
-  return { pid, host: hostname(), procStart: processStart(pid) };
+  return { pid, host: hostname(), procStart: processStat(pid)?.start ?? null };
 }
 
 /** False only when the process certainly died: same host and its pid is gone or now another process. */
@@ -59,8 +60,9 @@ export function processAlive(h: ProcessId): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
   }
-  const start = processStart(h.pid);
-  return h.procStart === null || start === null || start === h.procStart;
+  const stat = processStat(h.pid);
+  if (stat?.state === "Z") return false; // exited, not yet reaped by its parent
+  return h.procStart === null || stat === null || stat.start === h.procStart;
 }
 
 /** The holder recorded in a lock file, or null when there is none (or it is not a lock file). */

@@ -38,7 +38,8 @@ async function waitForExit(child: ProcessId, ms: number): Promise<boolean> {
 }
 
 /**
- * Stops the child recorded in `path` if it still runs, orphaned by a killed parent: SIGTERM, then
+ * Stops the child recorded in `path` if it still runs, orphaned by a killed parent: SIGTERM (and
+ * SIGCONT, should it be stopped), then
  * SIGKILL after `graceMs`; returns it (null when there was none), after it has exited. Called by
  * the process that now owns that work (it holds the node's lock or the trial's claim), before the
  * work starts again, so the orphan cannot write into the directory being remade.
@@ -53,6 +54,7 @@ export async function stopOrphan(path: string, graceMs = 10_000): Promise<Proces
     return null;
   }
   signal(child.pid, "SIGTERM");
+  signal(child.pid, "SIGCONT"); // a stopped process (Ctrl-Z) acts on SIGTERM only once continued
   if (!(await waitForExit(child, graceMs))) {
     signal(child.pid, "SIGKILL");
     await waitForExit(child, graceMs);

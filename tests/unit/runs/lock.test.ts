@@ -45,6 +45,17 @@ describe("tryLock(path)", () => {
     expect(processAlive(holder({ pid: 999_999_999, host: "another-host" }))).toBe(true);
     expect(describeHolder(holder({ host: "another-host" }))).toBe(`pid ${process.pid} on host another-host since 2026-01-01T00:00:00.000Z`);
   });
+  test("an exited process that its parent has not reaped yet (a zombie) is dead", async () => {
+    // `sleep 0` exits at once; its parent, after exec, is `sleep 3`, which never reaps it.
+    const parent = Bun.spawn(["sh", "-c", "sleep 0 & echo $!; exec sleep 3"], { stdout: "pipe" });
+    const reader = parent.stdout.getReader();
+    const pid = Number(new TextDecoder().decode((await reader.read()).value).trim());
+    await Bun.sleep(300);
+    expect(readFileSync(`/proc/${pid}/stat`, "utf8")).toContain(") Z ");
+    expect(processAlive({ pid, host: hostname(), procStart: null })).toBe(false);
+    parent.kill("SIGKILL");
+    await parent.exited;
+  });
   test("release leaves a lock that is no longer its own (taken over meanwhile)", () => {
     const path = fresh();
     const lock = tryLock(path, "mine");

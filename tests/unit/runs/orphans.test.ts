@@ -19,6 +19,15 @@ describe("stopOrphan(record)", () => {
     expect(child.signalCode).toBe("SIGTERM");
     expect(existsSync(path)).toBe(false);
   });
+  test("a stopped child (SIGSTOP) is continued, so that it acts on SIGTERM", async () => {
+    const path = record();
+    const child = Bun.spawn(["sleep", "60"]);
+    process.kill(child.pid, "SIGSTOP");
+    recordChild(path, child.pid);
+    expect((await stopOrphan(path, 30_000))?.pid).toBe(child.pid);
+    await child.exited;
+    expect(child.signalCode).toBe("SIGTERM");
+  });
   test("a child that ignores SIGTERM is killed after the grace time", async () => {
     const path = record();
     const child = Bun.spawn(["sh", "-c", "trap '' TERM; exec sleep 60"]); // the ignored TERM survives exec
