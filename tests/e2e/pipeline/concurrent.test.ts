@@ -69,7 +69,7 @@ describe("pipelines on one experiment", () => {
       if (processAlive(processId(orphan.pid))) process.kill(orphan.pid, "SIGKILL"); // never leave it stopped
     }
     expect(again.code, again.err).toBe(0);
-    expect(again.err).toContain(`warn: train/seed-42: stopped pid ${orphan.pid}, left running by an interrupted pipeline`);
+    expect(again.err).toContain(`warning: train/seed-42: stopped pid ${orphan.pid}, left running by an interrupted pipeline`);
     expect(again.out).toContain("▶ train/seed-42 (resuming from its checkpoint)");
     expect(results(join(dir, "killed"))).toEqual(results(join(dir, "single")));
   }, 600_000);

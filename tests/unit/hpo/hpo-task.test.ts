@@ -90,7 +90,8 @@ test("a killed hpo study resumes without repeating finished trials", async () =>
   await runTask("hpo", { ...base, nTrials: 3, workers: 1, outdir }, { quiet: true });
   if (orphan) expect(processAlive(orphan)).toBe(false);
   const summary = json<HpoSummary>(join(outdir, "hpo_summary.json"));
-  expect(summary.trials.map((t) => [t.number, t.state])).toEqual([
+  const logs = [0, 1, 2].map((n) => join(outdir, "logs", `trial_000${n}.log.err`)).filter(existsSync);
+  expect(summary.trials.map((t) => [t.number, t.state]), logs.map((f) => `${f}:\n${readFileSync(f, "utf8").slice(-1500)}`).join("\n")).toEqual([
     [0, "complete"],
     [1, "complete"],
     [2, "complete"],
