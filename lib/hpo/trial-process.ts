@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../artifacts/index.ts";
-import { forgetChild, recordChild } from "../runs/orphans.ts";
+import { childEnv, forgetChild, recordChild } from "../runs/orphans.ts";
 
 /** Key of the objective in a `ray_<name>.jsonl` line (upstream names `val_acc` for accuracy). */
 export function rayKey(objective: string): string {
@@ -55,6 +55,7 @@ export async function runTrialProcess(options: {
   const proc = Bun.spawn([process.execPath, join(options.root, "cli", "main.ts"), "train", "--event", options.eventFile, "--quiet"], {
     stdout: Bun.file(options.logFile),
     stderr: Bun.file(`${options.logFile}.err`),
+    env: childEnv(),
   });
   recordChild(trialProcessRecord(options.eventFile), proc.pid);
   const seen = new Set<number>();

@@ -5,7 +5,7 @@ import { TaskError, errorMessage } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Progress, ProgressBar } from "../progress/index.ts";
 import { describeHolder, waitForLock } from "../runs/lock.ts";
-import { forgetChild, recordChild, stopOrphan } from "../runs/orphans.ts";
+import { childEnv, forgetChild, recordChild, stopOrphan } from "../runs/orphans.ts";
 import { cacheKey, damagedOutputs, environment, explainChange, keyComponents, nodeFileName, readRecord, recordPath, writeRecord, type Environment, type KeyComponents } from "./cache.ts";
 import type { PipelineNode } from "./graph.ts";
 import { slotLimits, type SlotLimits } from "./slots.ts";
@@ -57,7 +57,7 @@ export function childProcessExecutor(root: string, stateDir: string): NodeExecut
       cwd: process.cwd(),
       stdout: Bun.file(logFile),
       stderr: Bun.file(`${logFile}.err`),
-      env: { ...process.env, FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" },
+      env: childEnv({ FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" }),
     });
     recordChild(nodeProcessRecord(stateDir, node.id), proc.pid);
     const kill = () => proc.kill("SIGTERM");

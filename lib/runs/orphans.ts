@@ -6,6 +6,32 @@ import { processAlive, processId, type ProcessId } from "./lock.ts";
 
 const processIdSchema = z.object({ pid: z.number().int(), host: z.string(), procStart: z.string().nullable() });
 
+const PARENT_ENV = "MAMMO_PARENT_PID";
+
+/** The environment for a child task process that must not outlive this one (it calls `exitWithParent`). */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...extra, [PARENT_ENV]: String(process.pid) };
+}
+
+/**
+ * In a task process started with `childEnv`: exits (code 1, one line) once the parent is gone, at
+ * once when it died while starting this one (before it could record it), else within about a
+ * second, so a task never outlives the pipeline or study that started it. The variable is removed,
+ * so this process's own children are not held to its parent.
+ */
+export function exitWithParent(): void {
+  const parent = Number(process.env[PARENT_ENV]);
+  delete process.env[PARENT_ENV];
+  if (!parent) return;
+  const check = () => {
+    if (process.ppid === parent) return;
+    process.stderr.write(`error: parent process ${parent} is gone (killed?): stopping\n`);
+    process.exit(1);
+  };
+  check();
+  setInterval(check, 500).unref();
+}
+
 /**
  * Records child process `pid` in `path` (a `<name>.pid` beside its event file), so that if this
  * process is killed (kill -9, the OOM killer) the next one can stop the child it left running.

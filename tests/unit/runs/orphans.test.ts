@@ -1,11 +1,36 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processAlive, processId } from "../../../lib/runs/lock.ts";
 import { recordChild, stopOrphan } from "../../../lib/runs/orphans.ts";
 
 const record = () => join(mkdtempSync(join(tmpdir(), "orphan-")), "node.pid");
+
+describe("exitWithParent() in a child started with childEnv()", () => {
+  const orphans = join(import.meta.dir, "..", "..", "..", "lib", "runs", "orphans.ts");
+  /** A parent that starts a child, waits `ms`, exits, and prints the child's pid; the child's stderr goes to `log`. */
+  const parent = (ms: number, log: string) => `
+    import { childEnv } from ${JSON.stringify(orphans)};
+    const child = Bun.spawn([process.execPath, "-e", ${JSON.stringify(`import { exitWithParent } from ${JSON.stringify(orphans)}; exitWithParent(); if (process.env.MAMMO_PARENT_PID) throw new Error("inherited"); await Bun.sleep(60000);`)}],
+      { env: childEnv(), stdout: "ignore", stderr: Bun.file(${JSON.stringify(log)}) });
+    console.log(child.pid);
+    await Bun.sleep(${ms});
+    process.exit(0);`;
+  for (const ms of [0, 1500]) {
+    test(`the child stops by itself once its parent is gone (parent exits after ${ms} ms)`, async () => {
+      const log = join(mkdtempSync(join(tmpdir(), "orphan-")), "child.err");
+      const p = Bun.spawn([process.execPath, "-e", parent(ms, log)], { stdout: "pipe", stderr: "inherit" });
+      const out = await new Response(p.stdout).text();
+      expect(await p.exited).toBe(0);
+      const pid = Number(out.trim());
+      const deadline = Date.now() + 20_000;
+      while (processAlive(processId(pid)) && Date.now() < deadline) await Bun.sleep(50);
+      expect(processAlive(processId(pid))).toBe(false);
+      expect(readFileSync(log, "utf8")).toContain("is gone (killed?): stopping");
+    }, 30_000);
+  }
+});
 
 describe("stopOrphan(record)", () => {
   test("stops a recorded child that still runs (SIGTERM), waits until it has exited, and forgets it", async () => {
