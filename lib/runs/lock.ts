@@ -1,6 +1,7 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { TaskError } from "../errors/index.ts";
 
 /** A process, told apart from a later one that reuses its pid. */
 export interface ProcessId {
@@ -146,7 +147,7 @@ export function tryLock(path: string, purpose: string, now: Date = new Date()): 
   }
   const other = readHolder(path);
   if (other) return other;
-  throw new Error(`cannot take the lock ${path}`);
+  throw new TaskError("bad_lock", `${path} exists but records no lock holder (pid, host); remove it if no process is using it`);
 }
 
 /** `tryLock`'s answer narrowed: true when it is a lock this process now holds. */

@@ -56,6 +56,11 @@ describe("tryLock(path)", () => {
     parent.kill("SIGKILL");
     await parent.exited;
   });
+  test("a file in the lock's place that is not a lock is refused, naming it", () => {
+    const path = fresh();
+    writeFileSync(path, "not json");
+    expect(() => tryLock(path, "x")).toThrow(`${path} exists but records no lock holder (pid, host); remove it if no process is using it`);
+  });
   test("release leaves a lock that is no longer its own (taken over meanwhile)", () => {
     const path = fresh();
     const lock = tryLock(path, "mine");
