@@ -141,9 +141,9 @@ export function tryLock(path: string, purpose: string, now: Date = new Date()): 
       return lock;
     }
     const other = readHolder(path);
-    if (other && processAlive(other)) return other;
-    if (other) breakStale(path, other);
-    else if (existsSync(path) && Date.now() - statSync(path).mtimeMs > 30_000) rmSync(path, { force: true }); // not a lock file: debris
+    if (!other) break; // locks are written whole (createExclusive): this file is something else
+    if (processAlive(other)) return other;
+    breakStale(path, other);
   }
   const other = readHolder(path);
   if (other) return other;
