@@ -141,12 +141,14 @@ export function tryLock(path: string, purpose: string, now: Date = new Date()): 
       return lock;
     }
     const other = readHolder(path);
-    if (!other) break; // locks are written whole (createExclusive): this file is something else
-    if (processAlive(other)) return other;
-    breakStale(path, other);
+    if (other && processAlive(other)) return other;
+    if (other) breakStale(path, other);
+    // Locks are written whole (createExclusive): an existing file without a holder is something else.
+    else if (existsSync(path)) break;
   }
   const other = readHolder(path);
   if (other) return other;
+  if (!existsSync(path)) return tryLock(path, purpose, now); // released meanwhile, five times over
   throw new TaskError("bad_lock", `${path} exists but records no lock holder (pid, host); remove it if no process is using it`);
 }
 
