@@ -4,10 +4,11 @@ import { z } from "zod";
 import { pickMetrics } from "../lib/aggregate/index.ts";
 import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
-import { localTrialLauncher, randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, type SearchSpace, type TrialLauncher, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { localTrialLauncher, randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, trialProcessRecord, type SearchSpace, type TrialLauncher, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
 import { slurmTrialLauncher } from "../lib/pipeline/slurm/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { stream } from "../lib/rng/index.ts";
+import { stopOrphan } from "../lib/runs/orphans.ts";
 import { mean } from "../lib/stats/index.ts";
 import { defineTask, type TaskContext } from "../lib/task/index.ts";
 import { trainParams } from "../lib/train/params.ts";
@@ -20,6 +21,7 @@ function objectiveOf(runDir: string, objective: SearchSpace["objective"]): numbe
 }
 
 const trialName = (n: number) => `trial_${String(n).padStart(4, "0")}`;
+const eventFile = (outdir: string, name: string) => join(outdir, "events", `${name}.json`);
 
 export default defineTask({
   name: "hpo",
@@ -126,7 +128,7 @@ function runTrial(run: StudyRun, n: number, p: TrialParams, seed: number, runDir
   return runTrialProcess({
     root: ROOT,
     params: { ...run.train, ...space.fixed, ...p, seed, selectMetric: space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
-    eventFile: join(outdir, "events", `${name}.json`),
+    eventFile: eventFile(outdir, name),
     logFile: join(outdir, "logs", `${name}.log`),
     jsonl: join(runDir, `ray_${name}.jsonl`),
     objective: space.objective,
@@ -157,7 +159,10 @@ async function runTrials(run: StudyRun, options: { nTrials: number; timeout?: nu
     const p = nextParams(run, options.sampler, n);
     if (!study.claim(n, p, ctx.clock.now())) continue;
     const name = trialName(n);
-    // A trial interrupted by a killed study starts again from nothing.
+    // A trial interrupted by a killed study starts again from nothing, once the train process that
+    // study left running (orphaned by kill -9, still writing into the trial) is stopped.
+    const orphan = await stopOrphan(trialProcessRecord(eventFile(outdir, name)));
+    if (orphan) ctx.log.warn(`${name}: stopped pid ${orphan.pid}, left running by the interrupted study`);
     rmSync(join(outdir, "trials", name), { recursive: true, force: true });
     ctx.log.info(`${name}: ${JSON.stringify(p)}`);
     const job = finishTrial(run, n, p, name).then(() => bar.increment(1, { trial: name }));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../artifacts/index.ts";
+import { childEnv, forgetChild, recordChild } from "../runs/orphans.ts";
 
 /** Key of the objective in a `ray_<name>.jsonl` line (upstream names `val_acc` for accuracy). */
 export function rayKey(objective: string): string {
@@ -31,6 +32,11 @@ export interface TrialProcessResult {
   prunedAt: number | null;
 }
 
+/** Where a trial's running `train` process is recorded (beside its event file), for `stopOrphan`. */
+export function trialProcessRecord(eventFile: string): string {
+  return `${eventFile}.pid`;
+}
+
 /** A started trial: its exit code once it ends, and how to stop it early (pruning). */
 export interface TrialHandle {
   exited: Promise<number>;
@@ -44,12 +50,17 @@ export interface TrialHandle {
  */
 export type TrialLauncher = (trial: { root: string; eventFile: string; logFile: string }) => TrialHandle;
 
-/** A trial as a child process of the study; pruning stops it with SIGTERM. */
+/**
+ * A trial as a child process of the study, recorded at `trialProcessRecord` (a study killed with
+ * it running leaves an orphan, which the study that resumes stops); pruning stops it with SIGTERM.
+ */
 export const localTrialLauncher: TrialLauncher = ({ root, eventFile, logFile }) => {
   const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), "train", "--event", eventFile, "--quiet"], {
     stdout: Bun.file(logFile),
     stderr: Bun.file(`${logFile}.err`),
+    env: childEnv(),
   });
+  recordChild(trialProcessRecord(eventFile), proc.pid);
   return { exited: proc.exited, stop: () => proc.kill("SIGTERM") };
 };
 
@@ -91,5 +102,6 @@ export async function runTrialProcess(options: {
       }
     }
   }
+  forgetChild(trialProcessRecord(options.eventFile));
   return { exitCode: await exited, pruned, prunedAt };
 }

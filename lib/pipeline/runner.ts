@@ -5,6 +5,7 @@ import { TaskError, errorMessage } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Progress, ProgressBar } from "../progress/index.ts";
 import { describeHolder, waitForLock } from "../runs/lock.ts";
+import { childEnv, forgetChild, recordChild, stopOrphan } from "../runs/orphans.ts";
 import { cacheKey, damagedOutputs, environment, explainChange, keyComponents, nodeFileName, readRecord, recordPath, writeRecord, type Environment, type KeyComponents } from "./cache.ts";
 import type { PipelineNode } from "./graph.ts";
 import { slotLimits, type SlotLimits } from "./slots.ts";
@@ -50,6 +51,11 @@ export interface NodeRun {
   components: KeyComponents;
 }
 
+/** Where the process running a node is recorded (`recordChild`), so a pipeline that takes the node over from a killed one can stop it. */
+function nodeProcessRecord(stateDir: string, id: string): string {
+  return join(stateDir, "attempts", `${nodeFileName(id)}.pid`);
+}
+
 /** Runs a task in a child process, so nodes run in parallel on all cores and a crash stays contained. */
 export function childProcessExecutor(root: string, stateDir: string): NodeExecutor {
   return async (node, params, logFile, signal) => {
@@ -59,14 +65,16 @@ export function childProcessExecutor(root: string, stateDir: string): NodeExecut
       cwd: process.cwd(),
       stdout: Bun.file(logFile),
       stderr: Bun.file(`${logFile}.err`),
-      env: { ...process.env, FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" },
+      env: childEnv({ FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" }),
     });
+    recordChild(nodeProcessRecord(stateDir, node.id), proc.pid);
     const kill = () => proc.kill("SIGTERM");
     signal?.addEventListener("abort", kill, { once: true });
     try {
       return await proc.exited;
     } finally {
       signal?.removeEventListener("abort", kill);
+      forgetChild(nodeProcessRecord(stateDir, node.id));
     }
   };
 }
@@ -235,6 +243,9 @@ class GraphRun {
 
   /** Runs the node's task (resuming an interrupted attempt of the same key) and records its outputs. */
   private async runAttempt(node: PipelineNode, { reasons, key, components }: Decision): Promise<NodeOutcome> {
+    // A pipeline killed alone (kill -9) may have left the node's task running: stop it before its work dir is touched.
+    const orphan = await stopOrphan(nodeProcessRecord(this.options.stateDir, node.id));
+    if (orphan) this.options.log.warn(`${node.id}: stopped pid ${orphan.pid}, left running by an interrupted pipeline`);
     // An interrupted run of this very key may resume; anything else starts from an empty work dir.
     const attempt = this.fileOf("attempts", node.id, ".key");
     const sameAttempt = existsSync(attempt) && readFileSync(attempt, "utf8") === key;
