@@ -22,7 +22,7 @@ export interface BatchFeeder {
 }
 
 /**
- * Worker threads that assemble and augment batches (augment-worker.ts). With 0 workers batches
+ * Worker threads that read (from the preprocessing cache), augment and assemble batches (augment-worker.ts). With 0 workers batches
  * are made on the calling thread when asked for (the CPU backends, which use the cores for the
  * step itself). Results are the same bits either way: the draws are made by the caller, in order.
  */
