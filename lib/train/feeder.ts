@@ -22,9 +22,9 @@ export interface BatchFeeder {
 }
 
 /**
- * Worker threads that read (from the preprocessing cache), augment and assemble batches (augment-worker.ts). With 0 workers batches
- * are made on the calling thread when asked for (the CPU backends, which use the cores for the
- * step itself). Results are the same bits either way: the draws are made by the caller, in order.
+ * Worker threads that read (from the preprocessing cache), augment and assemble batches
+ * (augment-worker.ts). With 0 workers batches are made on the calling thread when asked for (the
+ * CPU backends, which use the cores for the step itself). Results are the same bits either way: the draws are made by the caller, in order.
  */
 export class FeederPool {
   private readonly workers: Worker[] = [];
