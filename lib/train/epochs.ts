@@ -85,6 +85,7 @@ export async function trainEpochs(
     progress: run.ctx.progress,
     now: () => performance.now(),
     pool,
+    warn: (message) => log.warn(message),
     async onEpochEnd(result, st) {
       const r = result.row;
       const wait = result.feeding.trainingMs > 0 ? result.feeding.waitMs / result.feeding.trainingMs : 0;
