@@ -180,7 +180,8 @@ class GraphRun {
       const line = lastLine(`${this.fileOf("logs", id, ".log")}.err`);
       return line ? `${id}: ${line}` : id;
     });
-    if (parts.length) this.bar?.increment(0, { running: parts.join(" ‖ ").slice(0, 160) });
+    // Whole lines: a terminal bar is cut to the terminal's width by cli-progress, a log keeps everything.
+    if (parts.length) this.bar?.increment(0, { running: parts.join(" ‖ ") });
   }
 
   private fileOf(dir: string, id: string, ext: string): string {
