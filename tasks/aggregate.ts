@@ -3,6 +3,9 @@ import { z } from "zod";
 import {
   METRIC_NAMES,
   METRIC_RANGES,
+  aggregateCompareCsv,
+  aggregateCsv,
+  aggregateJson,
   SUMMARY_COLUMNS,
   bootstrapRuns,
   checkPairedSeeds,
@@ -179,6 +182,7 @@ export default defineTask({
       compare = { a: patternA, b: patternB, ...comparison };
       comparisonLines = comparisonTable(comparison, CONFIDENCE);
       ctx.artifacts.writeCsv(
+        aggregateCompareCsv,
         join(params.outdir, "aggregate_compare.csv"),
         ["metric", ...COMPARE_COLUMNS],
         METRIC_NAMES.map((m) => [m, ...COMPARE_COLUMNS.map((c) => comparison.metrics[m][c])]),
@@ -187,6 +191,7 @@ export default defineTask({
 
     const path = join(params.outdir, "aggregate.json");
     ctx.artifacts.writeJson(
+      aggregateJson,
       path,
       {
         sigma: params.sigma,
@@ -204,6 +209,7 @@ export default defineTask({
       [...new Set(inputs)],
     );
     ctx.artifacts.writeCsv(
+      aggregateCsv,
       join(params.outdir, "aggregate.csv"),
       ["metric", ...SUMMARY_COLUMNS],
       METRIC_NAMES.map((m) => [m, ...SUMMARY_COLUMNS.map((c) => metrics[m][c])]),

@@ -12,8 +12,10 @@ import {
   evaluatePredictions,
   groupOf,
   loadRunModel,
+  predictMetricsJson,
   predictProbabilities,
   predictionRows,
+  predictionsCsv,
   readPredictInputs,
   scored,
   unknownAccessions,
@@ -99,9 +101,9 @@ export default defineTask({
       });
       const ensemble = models.length > 1 ? averageProbabilities(probs) : null;
       const predictionsPath = join(params.outdir, "predictions.csv");
-      ctx.artifacts.writeCsv(predictionsPath, PREDICTION_COLUMNS, predictionRows(samples, ensemble ?? (probs[0] as number[][])));
+      ctx.artifacts.writeCsv(predictionsCsv, predictionsPath, PREDICTION_COLUMNS, predictionRows(samples, ensemble ?? (probs[0] as number[][])));
       const modelFiles = models.map((m) => (ensemble ? join(params.outdir, `predictions_${m.name}.csv`) : predictionsPath));
-      if (ensemble) models.forEach((m, i) => ctx.artifacts.writeCsv(modelFiles[i] as string, PREDICTION_COLUMNS, predictionRows(samples, probs[i] as number[][])));
+      if (ensemble) models.forEach((m, i) => ctx.artifacts.writeCsv(predictionsCsv, modelFiles[i] as string, PREDICTION_COLUMNS, predictionRows(samples, probs[i] as number[][])));
 
       const gradcams = models.flatMap((m, i) => writeGradcams(tf, m, inputsFor(m), samples, probs[i] as number[][], params.gradcam, join(params.outdir, "gradcam")));
       if (gradcams.length) ctx.log.info(`grad-cam: ${gradcams.length} overlay(s) in ${join(params.outdir, "gradcam")}`);
@@ -117,6 +119,7 @@ export default defineTask({
         bar.stop();
         metricsPath = join(params.outdir, "metrics.json");
         ctx.artifacts.writeJson(
+          predictMetricsJson,
           metricsPath,
           {
             csv: params.csv,

@@ -12,6 +12,7 @@ import {
   holdoutSplit,
   labelName,
   splitHash,
+  splitJson,
   splitStats,
   subsetGroups,
   type PartName,
@@ -126,7 +127,7 @@ export default defineTask({
       warnings,
       samples,
     };
-    ctx.artifacts.writeJson(path, data, params.testFromCsv ? [params.csv, params.testFromCsv] : [params.csv]);
+    ctx.artifacts.writeJson(splitJson, path, data, params.testFromCsv ? [params.csv, params.testFromCsv] : [params.csv]);
 
     const hist = (h: Record<string, number>) => Object.entries(h).map(([label, n]) => `${labelName(Number(label))} ${n}`).join(", ");
     ctx.log.info(`${stats.n_samples} samples in ${stats.n_groups} groups (${hist(stats.class_histogram)}), seed ${params.seed}, stream ${partition.stream}`);

@@ -42,3 +42,13 @@ export function defineArtifact<S extends z.ZodType>(contract: ArtifactContract<S
 export function enveloped<B extends z.ZodRawShape>(body: z.ZodObject<B>) {
   return envelopeSchema.extend(body.shape);
 }
+
+/** A CSV cell holding a number as JavaScript writes it (`0.25`, `1e-7`, `NaN`); empty for null. */
+export const csvNumber = z.string().regex(/^(-?(\d+(\.\d+)?(e[-+]?\d+)?|Infinity)|NaN)?$/, "expected a number or an empty cell");
+/** A CSV cell holding an integer (never empty). */
+export const csvInt = z.string().regex(/^-?\d+$/, "expected an integer");
+
+/** The schema of one CSV row whose every column is a number cell. */
+export function numericRow<const C extends readonly string[]>(columns: C) {
+  return z.object(Object.fromEntries(columns.map((c) => [c, csvNumber])) as Record<C[number], typeof csvNumber>);
+}
