@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { TaskError } from "../errors/index.ts";
-import type { ArtifactContract } from "./contract.ts";
+import { defineArtifact, type ArtifactContract } from "./contract.ts";
 import { toCsv, type CsvValue } from "./csv.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { sha256 } from "./hash.ts";
@@ -81,6 +81,18 @@ export const provenanceSidecarSchema = envelopeSchema.extend({
   file: z.string(),
   /** SHA-256 of that file's bytes as written. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const provenanceSidecarJson = defineArtifact({
+  name: "provenance_sidecar",
+  path: "<file>.provenance.json",
+  format: "json",
+  schema: provenanceSidecarSchema,
+  enveloped: true,
+  writer: "lib/task/context.ts (ctx.artifacts.writeCsv, writeJsonl, writePlainJson)",
+  readers: [],
+  description: "The provenance envelope of a file whose format has no place for it (a CSV, a JSON-lines file, a JSON array): the task, time, params, input hashes and provenance, the file's name and the SHA-256 of its bytes as written. `schemaVersion` is the described file's contract version.",
+  version: 1,
 });
 
 /** Path of the provenance sidecar of `path`. */

@@ -12,6 +12,7 @@ export {
   contractCsvText,
   contractJsonText,
   contractJsonlText,
+  provenanceSidecarJson,
   provenanceSidecarSchema,
   sidecarPath,
   writeContractJson,
