@@ -23,6 +23,8 @@ export interface ArtifactContract<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** Carries the provenance envelope (schemaVersion, task, createdAt, params, inputs, provenance). */
   enveloped: boolean;
+  /** A JSON file without the envelope whose provenance is in `<file>.provenance.json` (a JSON array); CSV and JSONL always have one. */
+  sidecar?: boolean;
   /** The module that writes it. */
   writer: string;
   /** The modules that read it. */
@@ -36,6 +38,12 @@ export interface ArtifactContract<S extends z.ZodType = z.ZodType> {
 /** Identity function for type inference, like `defineTask`. */
 export function defineArtifact<S extends z.ZodType>(contract: ArtifactContract<S>): ArtifactContract<S> {
   return contract;
+}
+
+/** Where an artifact's provenance is: in its envelope, in a sidecar `<file>.provenance.json`, or nowhere (an internal record, a committed reference). */
+export function provenanceKind(c: ArtifactContract): "envelope" | "sidecar" | "none" {
+  if (c.enveloped) return "envelope";
+  return c.format !== "json" || c.sidecar ? "sidecar" : "none";
 }
 
 /** The schema of an enveloped JSON artifact with body `body`. */

@@ -5,7 +5,7 @@ export type { Envelope, WriteJsonOptions } from "./json.ts";
 export { csvField, toCsv, writeCsvAtomic } from "./csv.ts";
 export type { CsvValue } from "./csv.ts";
 export { allocateRunDir } from "./rundir.ts";
-export { csvInt, csvNumber, defineArtifact, enveloped, numericRow } from "./contract.ts";
+export { csvInt, csvNumber, defineArtifact, enveloped, numericRow, provenanceKind } from "./contract.ts";
 export type { ArtifactContract, ArtifactFormat } from "./contract.ts";
 export {
   checkedJson,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { provenanceSidecarJson, sidecarPath, type ArtifactContract } from "../artifacts/index.ts";
-import { aggregateCsv, aggregateJson } from "../aggregate/index.ts";
+import { provenanceKind, provenanceSidecarJson, sidecarPath, type ArtifactContract } from "../artifacts/index.ts";
+import { aggregateCompareCsv, aggregateCsv, aggregateJson } from "../aggregate/index.ts";
 import { predictMetricsJson, predictionsCsv } from "../predict/outputs.ts";
 import { runStatusJson } from "../runs/status.ts";
 import { splitJson } from "../split/index.ts";
@@ -26,7 +26,7 @@ const TINY_TRAIN = { arch: "small-cnn", backend: "wasm", imgSize: 16, batchSize:
 /**
  * The demo's pieces at a tiny size, in process, under `dir`: synth, audit, seed, split with a test
  * part, two training runs (seeds 42, 43), a 2-fold CV, aggregate, plan-seeds, a variance analysis
- * of two more runs (each with its own split) and predict (an ensemble of the first two). Returns every artifact written with its contract (CSV,
+ * of two more runs (each with its own split), their comparison with the first two, and predict (an ensemble of the first two). Returns every artifact written with its contract (CSV,
  * JSON-lines and JSON-array files with their provenance sidecars), for the published-schema check
  * and the examples of `bun run docs`. About a minute on 2 cores.
  */
@@ -50,6 +50,8 @@ export async function sampleRun(dir: string): Promise<WrittenArtifact[]> {
   const study = [42, 43].map((seed) => join(dir, "study", `seed_${seed}`, "results"));
   for (const [i, seed] of [42, 43].entries()) await runTask("train", { ...data, ...TINY_TRAIN, epochs: 1, seed, valFrac: 0.3, runDir: study[i] }, quiet);
   await runTask("variance", { run: study, design: "all", n: 2, outdir: join(dir, "variance") }, quiet);
+  // Runs paired by seed; their split seeds differ (split.json's 42 against each run's own), hence --allow-mixed.
+  await runTask("aggregate", { compare: [join(dir, "runs", "*", "results"), join(dir, "study", "*", "results")], allowMixed: true, bootstrap: 0, outdir: join(dir, "compare") }, quiet);
   await runTask("predict", { run: runs, csv: data.csv, dicomRoot: data.dicomRoot, cacheDir: data.cacheDir, outdir: join(dir, "predict"), bootstrap: 20, batchSize: 8 }, quiet);
   return withSidecars([
     { contract: synthJson, file: join(cohort, "synth.json") },
@@ -61,6 +63,7 @@ export async function sampleRun(dir: string): Promise<WrittenArtifact[]> {
     { contract: cvSummaryJson, file: join(dir, "cv", "cv_summary.json") },
     { contract: aggregateJson, file: join(dir, "aggregate", "aggregate.json") },
     { contract: aggregateCsv, file: join(dir, "aggregate", "aggregate.csv") },
+    { contract: aggregateCompareCsv, file: join(dir, "compare", "aggregate_compare.csv") },
     { contract: planJson, file: join(dir, "plan", "plan.json") },
     { contract: varianceJson, file: join(dir, "variance", "variance.json") },
     { contract: predictionsCsv, file: join(dir, "predict", "predictions.csv") },
@@ -93,10 +96,7 @@ function gradcamFiles(run: string): WrittenArtifact[] {
   return [...files].map((f) => ({ contract: gradcamJson, file: join(dir, f) }));
 }
 
-/** Files the artifact store wrote with a provenance sidecar: CSV, JSON lines, a JSON array. */
-const hasSidecar = (c: ArtifactContract) => c.format !== "json" || c === trainHistoryJson;
-
 /** Adds the provenance sidecar of every file that has one. */
 function withSidecars(written: WrittenArtifact[]): WrittenArtifact[] {
-  return written.flatMap((w) => (hasSidecar(w.contract) ? [w, { contract: provenanceSidecarJson, file: sidecarPath(w.file) }] : [w]));
+  return written.flatMap((w) => (provenanceKind(w.contract) === "sidecar" ? [w, { contract: provenanceSidecarJson, file: sidecarPath(w.file) }] : [w]));
 }

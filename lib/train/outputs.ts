@@ -29,6 +29,7 @@ export const trainHistoryJson = defineArtifact({
   format: "json",
   schema: z.array(z.object(Object.fromEntries(HISTORY_COLUMNS.map((c) => [c, c === "epoch" ? z.number().int() : z.number().nullable()])))),
   enveloped: false,
+  sidecar: true,
   writer: WRITER,
   readers: [],
   description: "The rows of train_history.csv as a JSON array of numbers (null where a metric is undefined); its provenance is in train_history.json.provenance.json.",
