@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { METRIC_RANGES, pickMetrics } from "../lib/aggregate/index.ts";
-import { defineArtifact, enveloped, readJson } from "../lib/artifacts/index.ts";
+import { readJson } from "../lib/artifacts/index.ts";
+import { CV_METRICS, cvSummaryJson, type CvFold, type FailedFold } from "../lib/cv/index.ts";
 import { errorMessage, usageError } from "../lib/errors/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { deriveSeed } from "../lib/rng/index.ts";
@@ -11,57 +12,10 @@ import { summarize } from "../lib/stats/index.ts";
 import { defineTask, type TaskContext } from "../lib/task/index.ts";
 import { trainParams, type TrainParams } from "../lib/train/params.ts";
 
-/** Metrics summarised across folds (keys of cv_summary.json, as upstream). */
-const CV_METRICS = ["accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc"] as const;
-
 /** A fold is done when its run wrote summary.json (the train task writes it last). */
 function foldDone(runDir: string): boolean {
   return existsSync(join(runDir, "summary.json")) && existsSync(join(runDir, "metrics", "val_metrics.json"));
 }
-
-const byMetric = z.object(Object.fromEntries(CV_METRICS.map((m) => [m, z.number().nullable()])) as Record<(typeof CV_METRICS)[number], z.ZodNullable<z.ZodNumber>>);
-
-/** One finished fold of cv_summary.json. */
-const cvFoldSchema = z.object({ fold: z.number().int().min(1), outdir: z.string(), seed: z.number().int(), metrics: byMetric });
-type CvFold = z.infer<typeof cvFoldSchema>;
-const failedFoldSchema = z.object({ fold: z.number().int().min(1), outdir: z.string(), error: z.string() });
-type FailedFold = z.infer<typeof failedFoldSchema>;
-
-/** `cv_summary.json`: the reference pipeline's `{folds: [{fold, outdir, metrics}], mean, std}` plus min, max, t interval, failed folds and the split. */
-export const cvSummarySchema = enveloped(
-  z.object({
-    k: z.number().int().min(2),
-    seed: z.number().int(),
-    /** The k-fold split.json the folds come from, and its split_hash. */
-    split: z.string(),
-    split_hash: z.string(),
-    folds: z.array(cvFoldSchema),
-    /** Folds that failed or did not run (the same command retries only those). */
-    missing_folds: z.array(z.number().int()),
-    failed_folds: z.array(failedFoldSchema),
-    sigma: z.literal("sample"),
-    evaluation: z.string(),
-    mean: byMetric,
-    std: byMetric,
-    min: byMetric,
-    max: byMetric,
-    ci_low: byMetric,
-    ci_high: byMetric,
-    ci_method: z.string(),
-  }),
-);
-
-export const cvSummaryJson = defineArtifact({
-  name: "cv_summary",
-  path: "<cv outdir>/cv_summary.json",
-  format: "json",
-  schema: cvSummarySchema,
-  enveloped: true,
-  writer: "tasks/cv.ts",
-  readers: ["lib/aggregate/read.ts", "reports/inputs/cv.ts"],
-  description: "A k-fold cross-validation: each finished fold's run directory, seed and best-epoch metrics, the folds missing, and mean, σ (sample), min, max and 95 % t interval per metric.",
-  version: 1,
-});
 
 type CvParams = Omit<TrainParams, "fold" | "runDir" | "resume" | "outdir"> & { cvFolds: number; cvOutdir: string };
 

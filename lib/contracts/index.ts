@@ -11,7 +11,7 @@ import { optunaTrialJson, rayJsonl, testMetricsJson, testPredictionsCsv, trainHi
 import { summaryJson } from "../train/summary.ts";
 import { planJson, varianceJson } from "../variance/index.ts";
 import { dataAuditCsv, dataManifestJson } from "../../tasks/audit.ts";
-import { cvSummaryJson } from "../../tasks/cv.ts";
+import { cvSummaryJson } from "../cv/index.ts";
 import { hpoSummaryJson } from "../../tasks/hpo.ts";
 import { seedsJson } from "../../tasks/seed.ts";
 import { synthJson } from "../../tasks/synth.ts";
