@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { METRIC_RANGES, pickMetrics } from "../lib/aggregate/index.ts";
 import { readJson } from "../lib/artifacts/index.ts";
-import { CV_METRICS, cvSummaryJson, type CvFold, type FailedFold } from "../lib/cv/index.ts";
+import { CV_CONFIDENCE, CV_METRICS, cvSummaryJson, type CvFold, type FailedFold } from "../lib/cv/index.ts";
 import { errorMessage, usageError } from "../lib/errors/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { deriveSeed } from "../lib/rng/index.ts";
@@ -75,7 +75,7 @@ async function runFold(params: CvParams, k: number, splitPath: string, ctx: Task
 function writeCvSummary(params: CvParams, split: { path: string; split: SplitArtifact }, folds: readonly CvFold[], failed: readonly FailedFold[], ctx: TaskContext) {
   const stats = Object.fromEntries(
     // The t interval stays inside the metric's range (logit scale, or clipped at a bound).
-    CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"), { range: METRIC_RANGES[name] })]),
+    CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"), { range: METRIC_RANGES[name], confidence: CV_CONFIDENCE })]),
   );
   const pick = (field: "mean" | "std" | "min" | "max" | "t_ci_low" | "t_ci_high") => Object.fromEntries(CV_METRICS.map((n) => [n, stats[n]?.[field] ?? null]));
   const path = join(params.cvOutdir, "cv_summary.json");

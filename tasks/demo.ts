@@ -1,11 +1,10 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { summaryTable } from "../lib/aggregate/index.ts";
-import type { MetricName, MetricSummary } from "../lib/aggregate/index.ts";
+import { aggregateJson, summaryTable } from "../lib/aggregate/index.ts";
+import { readArtifact } from "../lib/artifacts/index.ts";
 import { buildGraph, readExperiment } from "../lib/pipeline/index.ts";
 import { defineTask } from "../lib/task/index.ts";
-import { readAggregate } from "../reports/inputs/aggregate.ts";
 
 export default defineTask({
   name: "demo",
@@ -25,10 +24,10 @@ export default defineTask({
     const experiment = readExperiment(params.experiment, set);
     const aggregateNode = buildGraph(experiment).find((n) => n.id === "aggregate");
     const aggregatePath = join(aggregateNode?.params.outdir as string, "aggregate.json");
-    const aggregate = readAggregate(aggregatePath);
+    const aggregate = readArtifact(aggregatePath, "aggregate", aggregateJson.schema);
     ctx.log.info("");
     ctx.log.info(`Validation metrics over seeds ${experiment.seeds.join(", ")} (best epoch of each run):`);
-    for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence, aggregate.bootstrap?.resamples ?? 0)) ctx.log.info(`  ${line}`);
+    for (const line of summaryTable(aggregate.metrics, aggregate.sigma, aggregate.confidence, aggregate.bootstrap.resamples)) ctx.log.info(`  ${line}`);
     ctx.log.info("");
     ctx.log.info(`Written to ${params.assetsDir}:`);
     for (const f of readdirSync(params.assetsDir).sort()) ctx.log.info(`  ${join(params.assetsDir, f)}`);

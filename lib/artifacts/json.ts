@@ -88,13 +88,13 @@ export function readJson<S extends z.ZodType>(path: string, schema: S, what = "a
 }
 
 /** Reads an enveloped artifact, checking it was written by `task`. */
-export function readArtifact<S extends z.ZodType>(path: string, task: string, schema: S): z.infer<S> & Envelope {
+export function readArtifact<S extends z.ZodType>(path: string, task: string, schema: S, what = "artifact"): z.infer<S> & Envelope {
   // The writer first: another task's file is named as such, not as a schema mismatch.
-  const { task: writer } = readJson(path, z.looseObject({ task: z.string() }));
+  const { task: writer } = readJson(path, z.looseObject({ task: z.string() }), what);
   if (writer !== task) {
     throw new TaskError("foreign_artifact", `${path} was written by task "${writer}", expected "${task}"`, { exitCode: 2 });
   }
-  return readJson(path, envelopeSchema.and(schema)) as z.infer<S> & Envelope;
+  return readJson(path, envelopeSchema.and(schema), what) as z.infer<S> & Envelope;
 }
 
 /** One zod issue as `field a.b: <message> (got <value>)`, the value read from `raw`. */

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { defineArtifact, enveloped } from "../artifacts/index.ts";
 
+/** Coverage of cv_summary.json's interval (ci_low, ci_high): a 95 % t interval. */
+export const CV_CONFIDENCE = 0.95;
+
 /** Metrics summarised across folds (keys of cv_summary.json, as upstream). */
 export const CV_METRICS = ["accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc"] as const;
 

@@ -31,11 +31,10 @@ const NOT_CONFIG = new Set([
   "loader_workers", "allow_software_gpu",
 ]);
 
-/** A train param as summary.json records it: its value, null when unset. */
+/** A train param as summary.json records it: its value (a defaulted one is always there), null when an optional one is unset. */
 function recorded(field: z.ZodType): z.ZodType {
-  let inner = field;
-  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
-  return inner.nullable();
+  if (field instanceof z.ZodOptional) return (field.unwrap() as z.ZodType).nullable();
+  return field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field;
 }
 
 const hyperparameterShape = Object.fromEntries(Object.entries(trainParams.shape).map(([key, field]) => [snake(key), recorded(field)]));
@@ -53,7 +52,11 @@ export const summaryMetricsSchema = z.object({
 export const summarySchema = enveloped(
   z.object({
     ...hyperparameterShape,
+    // The hyperparameters other tasks read, typed here (the same fields as in the spread above).
     seed: z.number().int(),
+    img_size: trainParams.shape.imgSize.unwrap(),
+    window: trainParams.shape.window.unwrap(),
+    deterministic: trainParams.shape.deterministic.unwrap(),
     /** The --backend asked for; `backend` is the one in use. */
     backend_requested: z.enum(BACKENDS),
     backend: z.string(),

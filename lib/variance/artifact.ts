@@ -71,5 +71,5 @@ export const varianceJson = defineArtifact({
 
 /** Reads and validates `variance.json`; an artifact of another task is an error naming the file. */
 export function readVariance(path: string): VarianceArtifact {
-  return readArtifact(path, "variance", varianceSchema);
+  return readArtifact(path, "variance", varianceSchema, "variance study");
 }

@@ -29,7 +29,7 @@ const pilotSchema = aggregateSchema.pick({ confidence: true, runs: true, seed_so
  * (recomputed from `runs`, since the aggregate's `std` may be the population σ).
  */
 export function pilotFromAggregate(path: string, metric: MetricName): Pilot {
-  const agg = readArtifact(path, "aggregate", pilotSchema);
+  const agg = readArtifact(path, "aggregate", pilotSchema, "aggregate");
   if (agg.compare) {
     const c = agg.compare.metrics[metric];
     if (!c) throw usageError("bad_metric", `${path}: compare has no metric ${metric}`);
@@ -155,5 +155,5 @@ export const planJson = defineArtifact({
 
 /** Reads and validates `plan.json`; an artifact of another task is an error naming the file. */
 export function readPlan(path: string): SeedPlan {
-  return readArtifact(path, "plan-seeds", planSchema);
+  return readArtifact(path, "plan-seeds", planSchema, "seed plan");
 }
