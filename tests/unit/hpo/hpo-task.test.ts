@@ -3,6 +3,7 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Study } from "../../../lib/hpo/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
@@ -69,12 +70,12 @@ test("a killed hpo study resumes without repeating finished trials", async () =>
   // Kill it once the first trial is complete and the second has started.
   for (;;) {
     if (Date.now() > deadline) throw new Error("hpo never finished its first trial");
+    // The study file appears only with its schema (Study.open), and attach waits out a writer's lock.
     if (existsSync(db)) {
-      const d = new Database(db, { readonly: true });
-      const done = d.query("SELECT count(*) AS n FROM trial WHERE state = 'complete'").get() as { n: number };
-      const running = d.query("SELECT count(*) AS n FROM trial WHERE state = 'running'").get() as { n: number };
-      d.close();
-      if (done.n >= 1 && running.n >= 1) break;
+      const study = Study.attach(db, "density");
+      const states = study.trials().map((t) => t.state);
+      study.close();
+      if (states.includes("complete") && states.includes("running")) break;
     }
     await Bun.sleep(100);
   }
