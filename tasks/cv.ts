@@ -72,12 +72,12 @@ async function runFold(params: CvParams, k: number, splitPath: string, ctx: Task
 }
 
 /** Writes cv_summary.json: the folds, then each metric's statistics over them. */
-function writeCvSummary(params: CvParams, split: { path: string; split: SplitArtifact }, folds: readonly CvFold[], failed: readonly FailedFold[], ctx: TaskContext) {
+function writeCvSummary(params: CvParams, split: { path: string; split: SplitArtifact }, folds: CvFold[], failed: FailedFold[], ctx: TaskContext) {
   const stats = Object.fromEntries(
     // The t interval stays inside the metric's range (logit scale, or clipped at a bound).
     CV_METRICS.map((name) => [name, summarize(folds.map((f) => f.metrics[name]).filter((v): v is number => typeof v === "number"), { range: METRIC_RANGES[name], confidence: CV_CONFIDENCE })]),
   );
-  const pick = (field: "mean" | "std" | "min" | "max" | "t_ci_low" | "t_ci_high") => Object.fromEntries(CV_METRICS.map((n) => [n, stats[n]?.[field] ?? null]));
+  const pick = (field: "mean" | "std" | "min" | "max" | "t_ci_low" | "t_ci_high") => Object.fromEntries(CV_METRICS.map((n) => [n, stats[n]?.[field] ?? null])) as CvFold["metrics"];
   const path = join(params.cvOutdir, "cv_summary.json");
   const test = split.split.test;
   ctx.artifacts.writeJson(

@@ -121,7 +121,7 @@ function evaluateAll(models: readonly RunModel[], samples: readonly PredictSampl
       n_patients: new Set(samples.map(groupOf)).size,
       preprocessing: extra.pre,
       bootstrap: { resamples: p.bootstrap, unit: "patient", seed: p.seed, stream: "bootstrap", confidence: CONFIDENCE, intervals: p.bootstrap > 0 ? ["percentile", "bca"] : [] },
-      models: models.map((m, i) => ({ name: m.name, run: m.dir, seed: m.seed, weights_sha256: m.weightsSha256, predictions: modelFiles[i], ...perModel[i] })),
+      models: models.map((m, i) => ({ name: m.name, run: m.dir, seed: m.seed, weights_sha256: m.weightsSha256, predictions: modelFiles[i] as string, ...(perModel[i] as Evaluation) })),
       ensemble: ens ? { members: models.map((m) => m.name), rule: "mean of the members' softmax probabilities; y_pred = its argmax", predictions: predictionsPath, ...ens } : null,
       gradcam: extra.gradcams,
     },

@@ -150,7 +150,7 @@ function writeReports(results: readonly BackendCheck[], p: Params, ctx: TaskCont
   const report = {
     experiment: p.experiment,
     passed,
-    checks: results.map((r) => ({ backend_key: r.key, reference: r.reference, passed: r.passed, experiment_changes: r.experimentChanges, verdicts: r.verdicts, environment_differences: r.environment })),
+    checks: results.map((r) => ({ backend_key: r.key, reference: r.reference, passed: r.passed, experiment_changes: r.experimentChanges, verdicts: [...r.verdicts], environment_differences: [...r.environment] })),
   };
   const md = markdownSummary({ experiment: p.experiment, passed, checks: results });
   const dated = join(p.outdir, "history", ctx.clock.now().toISOString().slice(0, 19).replace(/:/g, "-"));

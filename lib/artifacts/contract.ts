@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { envelopeSchema } from "./json.ts";
+import { envelopeSchema, type Envelope } from "./json.ts";
 
 /** How an artifact is stored. */
 export type ArtifactFormat = "json" | "csv" | "jsonl";
@@ -34,6 +34,9 @@ export interface ArtifactContract<S extends z.ZodType = z.ZodType> {
   /** Version of this artifact's shape; a change of meaning or type bumps it. */
   version: number;
 }
+
+/** What the writer of an enveloped artifact gives: its schema's input without the envelope's keys. */
+export type ArtifactBody<C extends ArtifactContract> = Omit<z.input<C["schema"]>, keyof Envelope>;
 
 /** Identity function for type inference, like `defineTask`. */
 export function defineArtifact<S extends z.ZodType>(contract: ArtifactContract<S>): ArtifactContract<S> {

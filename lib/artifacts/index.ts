@@ -6,7 +6,7 @@ export { csvField, toCsv, writeCsvAtomic } from "./csv.ts";
 export type { CsvValue } from "./csv.ts";
 export { allocateRunDir } from "./rundir.ts";
 export { csvInt, csvNumber, defineArtifact, enveloped, numericRow, provenanceKind } from "./contract.ts";
-export type { ArtifactContract, ArtifactFormat } from "./contract.ts";
+export type { ArtifactBody, ArtifactContract, ArtifactFormat } from "./contract.ts";
 export {
   checkedJson,
   contractCsvText,

@@ -10,6 +10,7 @@ import {
   writeEnvelopedJson,
   writeFileAtomic,
   writeWithSidecar,
+  type ArtifactBody,
   type ArtifactContract,
   type CsvValue,
 } from "../artifacts/index.ts";
@@ -37,8 +38,8 @@ export type ArtifactInputs = readonly string[] | Record<string, string>;
  * written (a mismatch or an unknown key is an error naming the field).
  */
 export interface ArtifactStore {
-  /** Writes an enveloped JSON artifact atomically: the envelope, then `body`. */
-  writeJson(contract: ArtifactContract, path: string, body: object, inputs?: ArtifactInputs): void;
+  /** Writes an enveloped JSON artifact atomically: the envelope, then `body` (typed by the contract's schema). */
+  writeJson<C extends ArtifactContract>(contract: C, path: string, body: ArtifactBody<C>, inputs?: ArtifactInputs): void;
   /** Writes a JSON artifact without the envelope (its format is another's: a JSON array, a reference file), plus its provenance sidecar. */
   writePlainJson(contract: ArtifactContract, path: string, value: unknown, inputs?: ArtifactInputs): void;
   /** Writes a CSV artifact (rows checked as strings by column) and its provenance sidecar `<file>.provenance.json`. */

@@ -74,7 +74,7 @@ export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "g
     store.writeJson(gradcamJson, join(dir, `${name}.json`), {
       index: i,
       predicted,
-      true: val.labels[i],
+      true: val.labels[i] as number,
       heatmap: { width: heat.map.width, height: heat.map.height, values: Array.from(heat.map.values, (v) => Math.round(v * 1e6) / 1e6) },
       input_png: input,
     });

@@ -149,7 +149,7 @@ export interface RunFacts {
 }
 
 /** The body of summary.json (the task's envelope is added by the artifact store). */
-export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts): Record<string, unknown> {
+export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts) {
   const hp = hyperparameters(params, resolved);
   // `config` is what must match for runs to be aggregated as one configuration: the seeds, where
   // things are read from or written to, and per-run names are left out (the data itself is
@@ -158,6 +158,12 @@ export function summaryBody(params: TrainParams, resolved: { backend: string; lr
   return {
     seed: params.seed,
     ...hp,
+    // typed here for the schema (the same values as in hp)
+    img_size: params.imgSize,
+    window: params.window,
+    deterministic: params.deterministic,
+    backend_requested: params.backend,
+    lr_schedule: resolved.lrSchedule,
     config,
     seeds: facts.seeds,
     backend: facts.backend,
