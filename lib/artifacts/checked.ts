@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { TaskError } from "../errors/index.ts";
-import { defineArtifact, type ArtifactContract } from "./contract.ts";
+import { defineArtifact, provenanceKind, type ArtifactContract, type ArtifactFormat } from "./contract.ts";
 import { toCsv, type CsvValue } from "./csv.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { sha256 } from "./hash.ts";
@@ -55,7 +55,15 @@ export function writeContractJson(contract: ArtifactContract, path: string, valu
 
 /** Writes an enveloped JSON artifact: the envelope (version = the contract's) then `body`, checked. */
 export function writeEnvelopedJson(contract: ArtifactContract, path: string, body: object, options: WriteJsonOptions): void {
+  expectContract(contract, "json", "envelope");
   writeContractJson(contract, path, { ...envelope({ ...options, schemaVersion: contract.version }), ...body });
+}
+
+/** A contract written the way it says (its format, where its provenance goes), or an error naming both. */
+export function expectContract(contract: ArtifactContract, format: ArtifactFormat, provenance: ReturnType<typeof provenanceKind>): void {
+  if (contract.format !== format || provenanceKind(contract) !== provenance) {
+    throw new TaskError("artifact_contract", `${contract.name} is ${contract.format} with provenance ${provenanceKind(contract)}, but was written as ${format} with ${provenance}`);
+  }
 }
 
 /** CSV text whose every row (as the reader sees it: strings by column) matches the contract's row schema. */

@@ -12,6 +12,7 @@ export {
   contractCsvText,
   contractJsonText,
   contractJsonlText,
+  expectContract,
   provenanceSidecarJson,
   provenanceSidecarSchema,
   sidecarPath,

@@ -5,6 +5,7 @@ import {
   contractCsvText,
   contractJsonText,
   contractJsonlText,
+  expectContract,
   readArtifact,
   readJson,
   writeEnvelopedJson,
@@ -104,9 +105,18 @@ export function artifactStore(task: string, params: Record<string, unknown>, clo
   const options = (inputs?: ArtifactInputs) => ({ task, params, inputs, createdAt: clock.now() });
   return {
     writeJson: (contract, path, body, inputs) => writeEnvelopedJson(contract, path, body, options(inputs)),
-    writePlainJson: (contract, path, value, inputs) => writeWithSidecar(contract, path, contractJsonText(contract, value), options(inputs)),
-    writeCsv: (contract, path, columns, rows, inputs) => writeWithSidecar(contract, path, contractCsvText(contract, columns, rows), options(inputs)),
-    writeJsonl: (contract, path, lines, inputs) => writeWithSidecar(contract, path, contractJsonlText(contract, lines), options(inputs)),
+    writePlainJson: (contract, path, value, inputs) => {
+      expectContract(contract, "json", "sidecar");
+      writeWithSidecar(contract, path, contractJsonText(contract, value), options(inputs));
+    },
+    writeCsv: (contract, path, columns, rows, inputs) => {
+      expectContract(contract, "csv", "sidecar");
+      writeWithSidecar(contract, path, contractCsvText(contract, columns, rows), options(inputs));
+    },
+    writeJsonl: (contract, path, lines, inputs) => {
+      expectContract(contract, "jsonl", "sidecar");
+      writeWithSidecar(contract, path, contractJsonlText(contract, lines), options(inputs));
+    },
     writeFile: writeFileAtomic,
     readJson,
     readArtifact,

@@ -66,6 +66,9 @@ describe("checked artifact writes", () => {
       const sidecar = readJson(sidecarPath(path), provenanceSidecarSchema);
       expect(sidecar).toMatchObject({ schemaVersion: 2, task: "demo-task", file: "rows.csv", sha256: sha256(text), params: { n: 2 } });
       expect(() => artifactStore("demo-task", {}, clock).writeCsv(rows, path, ["id", "value"], [["c", "x"]])).toThrow('rows row 1 does not match its schema: field value: expected a number or an empty cell (got "x")');
+      // A contract written another way than it says.
+      expect(() => artifactStore("demo-task", {}, clock).writeJson(rows, join(dir, "rows.json"), { id: "a", value: "1" })).toThrow("rows is csv with provenance sidecar, but was written as json with envelope");
+      expect(() => artifactStore("demo-task", {}, clock).writeCsv(point, path, ["id"], [])).toThrow("point is json with provenance envelope, but was written as csv with sidecar");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
