@@ -5,6 +5,7 @@ import { TaskError, errorMessage } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Progress, ProgressBar } from "../progress/index.ts";
 import { describeHolder, waitForLock } from "../runs/lock.ts";
+import { childEnv, forgetChild, recordChild, stopOrphan } from "../runs/orphans.ts";
 import { cacheKey, damagedOutputs, environment, explainChange, keyComponents, nodeFileName, readRecord, recordPath, writeRecord, type Environment, type KeyComponents } from "./cache.ts";
 import type { PipelineNode } from "./graph.ts";
 import { slotLimits, type SlotLimits } from "./slots.ts";
@@ -19,6 +20,8 @@ export interface NodeOutcome {
   resumed?: boolean;
   error?: string;
   log?: string;
+  /** The cache key (of a node to run, for `--dry-run --explain`: final only when no upstream node runs). */
+  key?: string;
 }
 
 export interface RunOptions {
@@ -40,7 +43,18 @@ export interface RunOptions {
  * Runs one node's task and resolves with its exit code. `signal` is aborted when the runner stops
  * early (an unexpected error): the executor then stops what it started. A throw is the node's failure.
  */
-export type NodeExecutor = (node: PipelineNode, params: Record<string, unknown>, logFile: string, signal?: AbortSignal) => Promise<number>;
+export type NodeExecutor = (node: PipelineNode, params: Record<string, unknown>, logFile: string, signal?: AbortSignal, run?: NodeRun) => Promise<number>;
+
+/** The node's cache key and its parts, for executors whose jobs write the cache record themselves (Slurm). */
+export interface NodeRun {
+  key: string;
+  components: KeyComponents;
+}
+
+/** Where the process running a node is recorded (`recordChild`), so a pipeline that takes the node over from a killed one can stop it. */
+function nodeProcessRecord(stateDir: string, id: string): string {
+  return join(stateDir, "attempts", `${nodeFileName(id)}.pid`);
+}
 
 /** Runs a task in a child process, so nodes run in parallel on all cores and a crash stays contained. */
 export function childProcessExecutor(root: string, stateDir: string): NodeExecutor {
@@ -51,14 +65,16 @@ export function childProcessExecutor(root: string, stateDir: string): NodeExecut
       cwd: process.cwd(),
       stdout: Bun.file(logFile),
       stderr: Bun.file(`${logFile}.err`),
-      env: { ...process.env, FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" },
+      env: childEnv({ FORCE_COLOR: "0", MAMMO_PROGRESS_INTERVAL_MS: "2000" }),
     });
+    recordChild(nodeProcessRecord(stateDir, node.id), proc.pid);
     const kill = () => proc.kill("SIGTERM");
     signal?.addEventListener("abort", kill, { once: true });
     try {
       return await proc.exited;
     } finally {
       signal?.removeEventListener("abort", kill);
+      forgetChild(nodeProcessRecord(stateDir, node.id));
     }
   };
 }
@@ -164,7 +180,8 @@ class GraphRun {
       const line = lastLine(`${this.fileOf("logs", id, ".log")}.err`);
       return line ? `${id}: ${line}` : id;
     });
-    if (parts.length) this.bar?.increment(0, { running: parts.join(" ‖ ").slice(0, 160) });
+    // Whole lines: a terminal bar is cut to the terminal's width by cli-progress, a log keeps everything.
+    if (parts.length) this.bar?.increment(0, { running: parts.join(" ‖ ") });
   }
 
   private fileOf(dir: string, id: string, ext: string): string {
@@ -180,7 +197,7 @@ class GraphRun {
     this.willRun.add(node.id);
     if (this.options.dryRun) {
       this.outputsOf[node.id] = {};
-      return { id: node.id, status: "planned", reasons: decision.reasons };
+      return { id: node.id, status: "planned", reasons: decision.reasons, key: decision.key };
     }
     try {
       return await this.runLocked(node);
@@ -227,6 +244,9 @@ class GraphRun {
 
   /** Runs the node's task (resuming an interrupted attempt of the same key) and records its outputs. */
   private async runAttempt(node: PipelineNode, { reasons, key, components }: Decision): Promise<NodeOutcome> {
+    // A pipeline killed alone (kill -9) may have left the node's task running: stop it before its work dir is touched.
+    const orphan = await stopOrphan(nodeProcessRecord(this.options.stateDir, node.id));
+    if (orphan) this.options.log.warn(`${node.id}: stopped pid ${orphan.pid}, left running by an interrupted pipeline`);
     // An interrupted run of this very key may resume; anything else starts from an empty work dir.
     const attempt = this.fileOf("attempts", node.id, ".key");
     const sameAttempt = existsSync(attempt) && readFileSync(attempt, "utf8") === key;
@@ -239,7 +259,7 @@ class GraphRun {
     const failed = (error: string): NodeOutcome => ({ id: node.id, status: "failed", reasons, resumed, error, log: logFile });
     let code: number;
     try {
-      code = await this.execute(node, params, logFile, this.stop.signal);
+      code = await this.execute(node, params, logFile, this.stop.signal, { key, components });
     } catch (e) {
       return failed(`executor failed: ${errorMessage(e)}`);
     }

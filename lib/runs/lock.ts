@@ -1,20 +1,25 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { TaskError } from "../errors/index.ts";
+
+/** A process, told apart from a later one that reuses its pid. */
+export interface ProcessId {
+  pid: number;
+  host: string;
+  /** Its start time in clock ticks since boot (`/proc/<pid>/stat` field 22); null where /proc cannot tell. */
+  procStart: string | null;
+}
 
 /**
  * Who holds a lock file: written whole when the lock is taken, so another process can tell
  * whether the holder still lives (same host: its pid exists and started when it says).
  */
-export interface LockHolder {
-  pid: number;
-  host: string;
+export interface LockHolder extends ProcessId {
   /** ISO time the lock was taken. */
   since: string;
   /** What the lock is for, e.g. `pipeline node train/seed-42`. */
   purpose: string;
-  /** The holder's start time in clock ticks since boot (`/proc/<pid>/stat` field 22), so a reused pid is not taken for the holder. */
-  procStart: string | null;
   /** Unique per acquisition: a release removes the file only while it is still this lock. */
   token: string;
 }
@@ -31,27 +36,34 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid}${h.host === hostname() ? "" : ` on host ${h.host}`} since ${h.since}`;
 }
 
-/** Start time of process `pid` in clock ticks since boot, or null where /proc cannot tell. */
-function processStart(pid: number): string | null {
+/** State (`R`, `S`, `Z`, …) and start time in clock ticks since boot of process `pid`, or null where /proc cannot tell. */
+function processStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Field 2 (the command) may hold spaces and parentheses: count fields after its closing ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", start: fields[19] ?? "" };
   } catch {
     return null;
   }
 }
 
-/** False only when the holder certainly died: same host and its pid is gone or now another process. */
-export function holderAlive(h: LockHolder): boolean {
+/** Process `pid` of this host (default: this process). */
+export function processId(pid: number = process.pid): ProcessId {
+  return { pid, host: hostname(), procStart: processStat(pid)?.start ?? null };
+}
+
+/** False only when the process certainly died: same host and its pid is gone or now another process. */
+export function processAlive(h: ProcessId): boolean {
   if (h.host !== hostname()) return true; // another machine on a shared file system: cannot tell
   try {
     process.kill(h.pid, 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
   }
-  const start = processStart(h.pid);
-  return h.procStart === null || start === null || start === h.procStart;
+  const stat = processStat(h.pid);
+  if (stat?.state === "Z") return false; // exited, not yet reaped by its parent
+  return h.procStart === null || stat === null || stat.start === h.procStart;
 }
 
 /** The holder recorded in a lock file, or null when there is none (or it is not a lock file). */
@@ -114,7 +126,7 @@ function breakStale(path: string, stale: LockHolder): void {
  */
 export function tryLock(path: string, purpose: string, now: Date = new Date()): FileLock | LockHolder {
   mkdirSync(dirname(path), { recursive: true });
-  const holder: LockHolder = { pid: process.pid, host: hostname(), since: now.toISOString(), purpose, procStart: processStart(process.pid), token: crypto.randomUUID() };
+  const holder: LockHolder = { ...processId(), since: now.toISOString(), purpose, token: crypto.randomUUID() };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(path, `${JSON.stringify(holder)}\n`)) {
       const lock: FileLock = {
@@ -129,13 +141,15 @@ export function tryLock(path: string, purpose: string, now: Date = new Date()): 
       return lock;
     }
     const other = readHolder(path);
-    if (other && holderAlive(other)) return other;
+    if (other && processAlive(other)) return other;
     if (other) breakStale(path, other);
-    else if (existsSync(path) && Date.now() - statSync(path).mtimeMs > 30_000) rmSync(path, { force: true }); // not a lock file: debris
+    // Locks are written whole (createExclusive): an existing file without a holder is something else.
+    else if (existsSync(path)) break;
   }
   const other = readHolder(path);
   if (other) return other;
-  throw new Error(`cannot take the lock ${path}`);
+  if (!existsSync(path)) return tryLock(path, purpose, now); // released meanwhile, five times over
+  throw new TaskError("bad_lock", `${path} exists but records no lock holder (pid, host); remove it if no process is using it`);
 }
 
 /** `tryLock`'s answer narrowed: true when it is a lock this process now holds. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { defineArtifact, enveloped, writeFileAtomic } from "../artifacts/index.ts";
 import { gradcamAsync, type BuiltModel } from "../models/index.ts";
+import { pixelsOf } from "./feed-batch.ts";
 import { overlayHeatmap } from "./overlay.ts";
 import { encodePng } from "./png.ts";
 import type { DataPart } from "./step.ts";
@@ -56,7 +57,7 @@ function greyPng(image: Float32Array, size: number): Uint8Array {
 export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "gradcamLayer">, val: DataPart, imgSize: number, n: number, out: { dir: string; store: ArtifactStore }): Promise<number> {
   const { dir, store } = out;
   for (let i = 0; i < n; i++) {
-    const image = val.images[i] as Float32Array;
+    const image = (await pixelsOf(val.images[i]!)).pixels;
     const embedding = val.embeddings?.[i];
     const argMax = tf.tidy(() => {
       const x = tf.tensor4d(image, [1, imgSize, imgSize, 1]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { processAlive, processId } from "../../../lib/runs/lock.ts";
 import { runTask } from "../../../lib/task/index.ts";
 import { writeTinyExperiment } from "../../unit/pipeline/tiny-experiment.ts";
 
@@ -24,9 +25,16 @@ function results(outdir: string): string[] {
   });
 }
 
-describe("two `pipeline` processes on one experiment, started together", () => {
-  test("both exit 0, every node runs once (the other waits for it, then takes it from the cache), artifacts as a single run's", async () => {
-    const experiment = writeTinyExperiment(dir, "exp");
+const EPOCHS = { epochs: 4 };
+
+describe("pipelines on one experiment", () => {
+  beforeAll(async () => {
+    // The reference: one pipeline alone.
+    expect((await cli(["pipeline", writeTinyExperiment(dir, "single", EPOCHS), "--quiet"])).code).toBe(0);
+  }, 600_000);
+
+  test("two started together both exit 0, every node runs once (the other waits for it, then takes it from the cache), artifacts as a single run's", async () => {
+    const experiment = writeTinyExperiment(dir, "exp", EPOCHS);
     const [a, b] = await Promise.all([cli(["pipeline", experiment, "--jobs", "2"]), cli(["pipeline", experiment, "--jobs", "2"])]);
     expect([a.code, b.code], `${a.err}\n${b.err}`).toEqual([0, 0]);
     const records = readdirSync(join(dir, "exp", ".pipeline", "nodes")).filter((f) => f.endsWith(".json"));
@@ -37,10 +45,33 @@ describe("two `pipeline` processes on one experiment, started together", () => {
     const waits = `${a.out}\n${b.out}`.split("\n").filter((l) => l.startsWith("waiting for node "));
     for (const w of waits) expect(w).toMatch(/^waiting for node \S+ \(locked by pid (\d+) since \d{4}-\d\d-\d\dT[\d:.]+Z\)$/);
     expect(readdirSync(join(dir, "exp", ".pipeline", "nodes")).filter((f) => f.endsWith(".lock"))).toEqual([]);
-
-    const single = writeTinyExperiment(dir, "single");
-    expect((await cli(["pipeline", single, "--quiet"])).code).toBe(0);
     expect(results(join(dir, "exp"))).toEqual(results(join(dir, "single")));
+  }, 600_000);
+
+  test("one killed alone (kill -9, its training left running): the next takes its stale node lock over, stops the orphan, resumes, ends as a single run", async () => {
+    const experiment = writeTinyExperiment(dir, "killed", EPOCHS);
+    const first = Bun.spawn([process.execPath, join(ROOT, "cli", "main.ts"), "pipeline", experiment, "--jobs", "2", "--quiet"], { stdout: "ignore", stderr: "ignore" });
+    const checkpoint = join(dir, "killed", "runs", "seed_42", "results", "checkpoint", "last.ckpt");
+    const deadline = Date.now() + 300_000;
+    while (!existsSync(checkpoint)) {
+      if (Date.now() > deadline) throw new Error("training never wrote a checkpoint");
+      await Bun.sleep(50);
+    }
+    first.kill(9); // the pipeline alone: its train processes go on as orphans
+    await first.exited;
+    // Hold seed 42's orphan (SIGSTOP) so that it is surely still there when the pipeline restarts.
+    const orphan = JSON.parse(readFileSync(join(dir, "killed", ".pipeline", "attempts", "train__seed-42.pid"), "utf8")) as { pid: number };
+    process.kill(orphan.pid, "SIGSTOP");
+    let again: Awaited<ReturnType<typeof cli>>;
+    try {
+      again = await cli(["pipeline", experiment]);
+    } finally {
+      if (processAlive(processId(orphan.pid))) process.kill(orphan.pid, "SIGKILL"); // never leave it stopped
+    }
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain(`warning: train/seed-42: stopped pid ${orphan.pid}, left running by an interrupted pipeline`);
+    expect(again.out).toContain("▶ train/seed-42 (resuming from its checkpoint)");
+    expect(results(join(dir, "killed"))).toEqual(results(join(dir, "single")));
   }, 600_000);
 });
 

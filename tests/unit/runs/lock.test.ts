@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describeHolder, holderAlive, isHeld, readHolder, tryLock, waitForLock, type LockHolder } from "../../../lib/runs/lock.ts";
+import { describeHolder, processAlive, isHeld, readHolder, tryLock, waitForLock, type LockHolder } from "../../../lib/runs/lock.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const fresh = () => join(mkdtempSync(join(tmpdir(), "lock-")), "node.json.lock");
@@ -40,10 +40,26 @@ describe("tryLock(path)", () => {
     expect(readHolder(path)?.pid).toBe(process.pid);
   });
   test("a reused pid (same number, other start time) is not the holder; another host's holder is assumed alive", () => {
-    expect(holderAlive(holder({ procStart: "1" }))).toBe(false);
-    expect(holderAlive(holder({ procStart: readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[19] ?? null }))).toBe(true);
-    expect(holderAlive(holder({ pid: 999_999_999, host: "another-host" }))).toBe(true);
+    expect(processAlive(holder({ procStart: "1" }))).toBe(false);
+    expect(processAlive(holder({ procStart: readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[19] ?? null }))).toBe(true);
+    expect(processAlive(holder({ pid: 999_999_999, host: "another-host" }))).toBe(true);
     expect(describeHolder(holder({ host: "another-host" }))).toBe(`pid ${process.pid} on host another-host since 2026-01-01T00:00:00.000Z`);
+  });
+  test("an exited process that its parent has not reaped yet (a zombie) is dead", async () => {
+    // `sleep 0` exits at once; its parent, after exec, is `sleep 3`, which never reaps it.
+    const parent = Bun.spawn(["sh", "-c", "sleep 0 & echo $!; exec sleep 3"], { stdout: "pipe" });
+    const reader = parent.stdout.getReader();
+    const pid = Number(new TextDecoder().decode((await reader.read()).value).trim());
+    await Bun.sleep(300);
+    expect(readFileSync(`/proc/${pid}/stat`, "utf8")).toContain(") Z ");
+    expect(processAlive({ pid, host: hostname(), procStart: null })).toBe(false);
+    parent.kill("SIGKILL");
+    await parent.exited;
+  });
+  test("a file in the lock's place that is not a lock is refused, naming it", () => {
+    const path = fresh();
+    writeFileSync(path, "not json");
+    expect(() => tryLock(path, "x")).toThrow(`${path} exists but records no lock holder (pid, host); remove it if no process is using it`);
   });
   test("release leaves a lock that is no longer its own (taken over meanwhile)", () => {
     const path = fresh();
