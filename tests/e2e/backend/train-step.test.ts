@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../../lib/backend/index.ts";
 import { buildModel, setDropoutStep, type Arch } from "../../../lib/models/index.ts";
 import { stream } from "../../../lib/rng/index.ts";
-import { relativeError } from "./kernel-harness.ts";
+import { relativeError } from "../../unit/backend/kernel-harness.ts";
 
 beforeAll(async () => {
   await initBackend("wasm");

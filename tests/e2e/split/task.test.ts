@@ -5,7 +5,7 @@ import { sha256File } from "../../../lib/artifacts/index.ts";
 import { loadDataset } from "../../../lib/dataset/index.ts";
 import { checkNoLeakage, readSplit, splitSides, type SplitArtifact } from "../../../lib/split/index.ts";
 import { loadTask, quietContext, runTask, validateParams, type Clock } from "../../../lib/task/index.ts";
-import { tempDir, tinyDicom } from "../dataset/fixtures.ts";
+import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
 
 /** Exams: accession, label, PatientID ("" = unknown), number of views. */
 const EXAMS: [string, number, string, number][] = [

@@ -6,7 +6,7 @@ import { describeWith } from "../../support/requirements.ts";
 import { crossedComponents } from "../../../lib/stats/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
 import type { VarianceBody } from "../../../lib/variance/index.ts";
-import { writeTinyExperiment } from "../pipeline/tiny-experiment.ts";
+import { writeTinyExperiment } from "../../unit/pipeline/tiny-experiment.ts";
 
 // One tiny experiment (24 accessions, 16 px, 2 epochs) shared by the studies below, so runs they
 // have in common (the base run, the splits) are trained once and then come from the cache.

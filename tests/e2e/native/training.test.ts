@@ -5,7 +5,7 @@ import { buildModel, setDropoutStep } from "../../../lib/models/index.ts";
 import { deriveSeed, stream } from "../../../lib/rng/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
 import { trainStep } from "../../../lib/train/step.ts";
-import { notBuilt, relativeError, restoreBackend, useNative } from "./harness.ts";
+import { notBuilt, relativeError, restoreBackend, useNative } from "../../unit/native/harness.ts";
 import { describeWith } from "../../support/requirements.ts";
 
 // Training on the native backend: gradients and a few SGD steps agree with tfjs's cpu backend

@@ -9,8 +9,8 @@ import { IN_CI } from "../../support/requirements.ts";
 import { findAdapter, webgpuBackend, type FoundAdapter } from "../../../lib/backend/webgpu/register.ts";
 import type { MammoWebGPUBackend } from "../../../lib/backend/webgpu/backend.ts";
 
-export { randomValues, relativeError } from "../backend/kernel-harness.ts";
-import { relativeError } from "../backend/kernel-harness.ts";
+export { randomValues, relativeError } from "../../unit/backend/kernel-harness.ts";
+import { relativeError } from "../../unit/backend/kernel-harness.ts";
 
 /** Tolerance of every webgpu kernel against the cpu kernel: 1e-4 of the output's scale (issue 16). */
 export const TOLERANCE = 1e-4;

@@ -7,7 +7,7 @@ import { initBackend } from "../../../lib/backend/index.ts";
 import { TaskError } from "../../../lib/errors/index.ts";
 import { buildModel, loadPretrained, saveModelTo, torchvisionParam, weightsSha256 } from "../../../lib/models/index.ts";
 import { permuteAxes } from "../../../lib/models/torch-file/index.ts";
-import { f32, pthFile, safetensorsFile, stateDictPickle } from "./torch-writer.ts";
+import { f32, pthFile, safetensorsFile, stateDictPickle } from "../../unit/models/torch-writer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "models-pretrained-"));
 const WEIGHTED = ["block1_conv", "block1_bn", "block2_conv", "block2_bn", "block3_conv", "block3_bn", "head_dense"];

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
 import type { TaskResult } from "../../../lib/task/index.ts";
-import { buildFixture, SCRIPT_ACCESSION, type Fixture } from "./fixtures.ts";
+import { buildFixture, SCRIPT_ACCESSION, type Fixture } from "../../unit/report/fixtures.ts";
 
 const FIGURES = [
   "density_seeds_metrics",

@@ -8,7 +8,7 @@ import { runTask } from "../../../lib/task/index.ts";
 import { describeWith } from "../../support/requirements.ts";
 import { loadPreprocessed } from "../../../lib/dicom/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
-import { tempDir, tinyDicom } from "./fixtures.ts";
+import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
 
 const OPTIONS = { imgSize: 8, window: "percentile" } as const;
 

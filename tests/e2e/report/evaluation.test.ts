@@ -3,10 +3,10 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
-import { makeRunDir } from "../aggregate/make-runs.ts";
+import { makeRunDir } from "../../unit/aggregate/make-runs.ts";
 
 /** The reference pipeline's hand-written run directories (tests/unit/aggregate/fixtures/reference). */
-const REFERENCE = join(import.meta.dir, "..", "aggregate", "fixtures", "reference", "mammo_efficientnetb0_density");
+const REFERENCE = join(import.meta.dir, "..", "..", "unit", "aggregate", "fixtures", "reference", "mammo_efficientnetb0_density");
 const RENDER_TIMEOUT = 120_000;
 
 let root: string;

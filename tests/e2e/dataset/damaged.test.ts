@@ -5,8 +5,8 @@ import { auditArchive, loadDataset, prepareImages, type LoadContext } from "../.
 import { loadPreprocessed } from "../../../lib/dicom/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
-import { COMPRESSED, DAMAGES, damagedSet } from "./damage.ts";
-import { tempDir, tinyDicom } from "./fixtures.ts";
+import { COMPRESSED, DAMAGES, damagedSet } from "../../unit/dataset/damage.ts";
+import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
 
 // 30 accessions whose first file (1.dcm) is a damaged copy and second (2.dcm) a good one, one
 // per encoding × damage; 3 with a good file only; 1 with a damaged file only.

@@ -12,7 +12,7 @@ import { AdamW } from "../../../lib/train/adamw.ts";
 import { FeederPool, feedBatches } from "../../../lib/train/feeder.ts";
 import { initialLoopState, trainLoop, type LoopOptions, type NetParts } from "../../../lib/train/loop.ts";
 import { evaluateAsync, type DataPart } from "../../../lib/train/step.ts";
-import { tempDir, tinyDicom } from "../dataset/fixtures.ts";
+import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
 
 const { tf } = await initBackend("cpu");
 const SIZE = 12;

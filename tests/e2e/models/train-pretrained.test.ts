@@ -8,7 +8,7 @@ import { TaskError } from "../../../lib/errors/index.ts";
 import { buildModel, torchvisionParam } from "../../../lib/models/index.ts";
 import { permuteAxes } from "../../../lib/models/torch-file/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
-import { f32, safetensorsFile } from "./torch-writer.ts";
+import { f32, safetensorsFile } from "../../unit/models/torch-writer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "models-train-pretrained-"));
 const cohort = join(dir, "cohort");

@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkNoLeakage, chooseTestPart, readSplit, splitSides, splitTest, type SplitArtifact, type TestCandidate } from "../../../lib/split/index.ts";
 import { runTask, type Clock } from "../../../lib/task/index.ts";
-import { tempDir, tinyDicom } from "../dataset/fixtures.ts";
-import { generateCohort } from "./cohorts.ts";
+import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
+import { generateCohort } from "../../unit/split/cohorts.ts";
 
 const clock: Clock = { now: () => new Date("2026-01-02T03:04:05Z") };
 

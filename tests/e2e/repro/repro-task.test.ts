@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { referenceKey } from "../../../lib/backend/index.ts";
 import { nativeBuilt } from "../../../lib/backend/native/index.ts";
-import { writeTinyExperiment } from "../pipeline/tiny-experiment.ts";
+import { writeTinyExperiment } from "../../unit/pipeline/tiny-experiment.ts";
 
 const ROOT = join(import.meta.dir, "..", "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "repro-"));

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDataset } from "../../../lib/dataset/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
-import { tempDir, tinyDicom } from "./fixtures.ts";
+import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
-import { trainingArtifacts, writeTinyExperiment } from "./tiny-experiment.ts";
+import { trainingArtifacts, writeTinyExperiment } from "../../unit/pipeline/tiny-experiment.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "pipeline-kill-"));
