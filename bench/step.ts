@@ -1,0 +1,81 @@
+// What bench/train.ts and bench/native-kernels.ts time: one training step of a network as the
+// `train` task runs it (every layer trainable, AdamW + cross-entropy, seeded dropout) on seeded
+// random images, and a per-kernel profile of such a step.
+import { readFileSync } from "node:fs";
+import type * as tfjs from "@tensorflow/tfjs";
+import { TaskError } from "../lib/errors/index.ts";
+import { buildModel, setDropoutStep, type Arch } from "../lib/models/index.ts";
+import { stream } from "../lib/rng/index.ts";
+import { AdamW } from "../lib/train/adamw.ts";
+import { batchInputs, trainStep } from "../lib/train/step.ts";
+
+type TF = typeof tfjs;
+
+/** A network ready to train on one fixed batch: `run` does one step, `dispose` frees everything. */
+export interface BenchStep {
+  run(): void;
+  dispose(): void;
+}
+
+/** One training step of `arch` at `size` px on `batch` seeded random images, on the backend in use. */
+export function benchStep(tf: TF, arch: Arch, size: number, batch: number): BenchStep {
+  const built = buildModel(tf, { arch, imgSize: size, numClasses: 4, dropout: 0.2, seed: 42 });
+  const vars = built.model.trainableWeights.map((w, key) => ({ key, variable: w.read() as tfjs.Variable, lr: 1e-4 }));
+  const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
+  const rng = stream(42, "bench/train");
+  const part = {
+    images: Array.from({ length: batch }, () => Float32Array.from({ length: size * size }, () => rng.float())),
+    labels: Array.from({ length: batch }, () => rng.int(4)),
+  };
+  const indices = part.labels.map((_, i) => i);
+  let stepNo = 0;
+  return {
+    run() {
+      setDropoutStep(built.model, ++stepNo);
+      const inputs = batchInputs(tf, part, indices, size);
+      trainStep(tf, built.model, optimizer, vars, inputs, part.labels, null);
+      tf.dispose(inputs);
+    },
+    dispose() {
+      optimizer.dispose();
+      built.model.dispose();
+    },
+  };
+}
+
+/** Seconds per step: mean of `steps` steps after `warmup` untimed ones. */
+export function secondsPerStep(step: BenchStep, steps: number, warmup: number): number {
+  for (let s = 0; s < warmup; s++) step.run();
+  const start = performance.now();
+  for (let s = 0; s < steps; s++) step.run();
+  return (performance.now() - start) / 1000 / steps;
+}
+
+/** One kernel's share of a profiled step. */
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+/** Time per kernel name of one `run()` (tf.profile; kernels of fused ops' "__op" wrappers not counted twice), slowest first. */
+export async function kernelProfile(tf: TF, run: () => void): Promise<KernelTime[]> {
+  const profile = await tf.profile(run);
+  const byKernel = new Map<string, KernelTime>();
+  for (const k of profile.kernels) {
+    // tf.profile also lists the op wrappers of fused ops (names ending in "__op"), which contain their kernel
+    if (k.name.endsWith("__op")) continue;
+    const entry = byKernel.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+    entry.ms += (await k.kernelTimeMs) as number;
+    entry.calls++;
+    byKernel.set(k.name, entry);
+  }
+  return [...byKernel.values()].map((k) => ({ ...k, ms: Number(k.ms.toFixed(2)) })).sort((a, b) => b.ms - a.ms);
+}
+
+/** Peak resident memory of this process so far, MiB (VmHWM: exact, kept by the kernel, not sampled). */
+export function peakRssMb(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  if (match === null) throw new TaskError("no_peak_rss", "peak RSS: no VmHWM line in /proc/self/status");
+  return Number(match[1]) / 1024;
+}
