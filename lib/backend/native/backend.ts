@@ -3,6 +3,7 @@ import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs";
 import { MathBackendCPU, version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 import { adamwKernelConfig } from "./adamw.ts";
+import { freeBackpropEarly } from "./backprop.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { nativeKernelConfigs } from "./kernels/index.ts";
 import { gradientKernelConfigs, routeGradientsToNative } from "./gradients.ts";
@@ -59,7 +60,8 @@ export class NativeBackend extends MathBackendCPU {
  * Registers the "native" backend with `tf` (priority 0: it is used only when asked for):
  * every cpu kernel under the name "native", then the project's native kernels over them, the
  * fused batch-norm/swish routes of tfjs-layers (layers.ts), the one-pass Mean gradient
- * (gradients.ts) and the AdamW kernel (adamw.ts). Call before `tf.setBackend("native")`.
+ * (gradients.ts), the AdamW kernel (adamw.ts) and the early release of what backpropagation is
+ * done with (backprop.ts). Call before `tf.setBackend("native")`.
  * Idempotent. Throws a TaskError when the addon is not built (`backend_unavailable`) or does
  * not load or is out of date (`backend_load_failed`).
  */
@@ -77,6 +79,7 @@ export async function registerNativeBackend(tf: TF): Promise<void> {
   }
   routeLayersToNative(tf);
   routeGradientsToNative(tf);
+  freeBackpropEarly(tf, "native");
 }
 
 /** What summary.json should record about the native backend (fingerprints depend on it). */
