@@ -58,8 +58,14 @@ export interface KernelTime {
   ms: number;
 }
 
-/** Time per kernel name of one `run()` (tf.profile; kernels of fused ops' "__op" wrappers not counted twice), slowest first. */
-export async function kernelProfile(tf: TF, run: () => void): Promise<KernelTime[]> {
+/** A profiled step: time per kernel name, slowest first, and the most bytes of tensors live at once. */
+export interface StepProfile {
+  kernels: KernelTime[];
+  peakTensorMb: number;
+}
+
+/** Profile of one `run()` (tf.profile; kernels of fused ops' "__op" wrappers not counted twice). */
+export async function kernelProfile(tf: TF, run: () => void): Promise<StepProfile> {
   const profile = await tf.profile(run);
   const byKernel = new Map<string, KernelTime>();
   for (const k of profile.kernels) {
@@ -70,7 +76,8 @@ export async function kernelProfile(tf: TF, run: () => void): Promise<KernelTime
     entry.calls++;
     byKernel.set(k.name, entry);
   }
-  return [...byKernel.values()].map((k) => ({ ...k, ms: Number(k.ms.toFixed(2)) })).sort((a, b) => b.ms - a.ms);
+  const kernels = [...byKernel.values()].map((k) => ({ ...k, ms: Number(k.ms.toFixed(2)) })).sort((a, b) => b.ms - a.ms);
+  return { kernels, peakTensorMb: Number((profile.peakBytes / 2 ** 20).toFixed(1)) };
 }
 
 /** Peak resident memory of this process so far, MiB (VmHWM: exact, kept by the kernel, not sampled). */

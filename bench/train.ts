@@ -21,7 +21,7 @@ import { initBackend } from "../lib/backend/index.ts";
 import { TaskError, errorMessage, usageError } from "../lib/errors/index.ts";
 import { nativeBuilt, nativeThreads } from "../lib/backend/native/index.ts";
 import type { Arch } from "../lib/models/index.ts";
-import { benchStep, kernelProfile, peakRssMb, secondsPerStep, type KernelTime } from "./step.ts";
+import { benchStep, kernelProfile, peakRssMb, secondsPerStep, type StepProfile } from "./step.ts";
 
 type Backend = "native" | "wasm";
 interface Case {
@@ -33,7 +33,7 @@ interface OursResult {
   threads: number;
   img_s: number;
   peak_rss_mb: number;
-  profile?: KernelTime[];
+  profile?: StepProfile;
 }
 
 const ARCHS: readonly Arch[] = ["small-cnn", "efficientnet-b0"];
@@ -107,10 +107,10 @@ function runTorch(c: Case, threads: number): { img_s: number; peak_rss_mb: numbe
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
-function printProfile(profile: readonly KernelTime[]): void {
-  const total = profile.reduce((s, k) => s + k.ms, 0);
-  console.log(`  kernels of one profiled step: ${total.toFixed(0)} ms in kernels`);
-  for (const k of profile.filter((k) => k.ms >= 0.01 * total)) {
+function printProfile({ kernels, peakTensorMb }: StepProfile): void {
+  const total = kernels.reduce((s, k) => s + k.ms, 0);
+  console.log(`  kernels of one profiled step: ${total.toFixed(0)} ms in kernels, at most ${peakTensorMb} MiB of tensors live at once`);
+  for (const k of kernels.filter((k) => k.ms >= 0.01 * total)) {
     console.log(`  ${k.kernel.padEnd(34)} ${String(k.calls).padStart(5)} calls ${k.ms.toFixed(1).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`);
   }
 }

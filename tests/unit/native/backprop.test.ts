@@ -13,6 +13,9 @@ afterAll(async () => {
   if (!notBuilt) await restoreBackend();
 });
 
+/** tf.customGrad's argument, for a function of one tensor. */
+type CustomGrad = Parameters<typeof tf.customGrad>[0];
+
 const ELEMENTS = 1 << 16; // 256 KiB of float32 per tensor
 const DEPTH = 16;
 
@@ -25,13 +28,13 @@ function chainGradient(backend: string): { grad: Float32Array; liveAtLastNode: n
   tf.setBackend(backend);
   const before = tf.memory().numBytes;
   let liveAtLastNode = -1;
-  const probe = tf.customGrad((x: tf.Tensor) => ({
+  const probe = tf.customGrad(((x: tf.Tensor) => ({
     value: x.clone(),
     gradFunc: (dy: tf.Tensor) => {
       liveAtLastNode = tf.memory().numBytes - before;
       return dy.clone();
     },
-  }));
+  })) as unknown as CustomGrad);
   const x = tf.variable(tf.linspace(-3, 3, ELEMENTS));
   const beforeGrads = tf.memory().numBytes;
   const { grads, value } = tf.variableGrads(() => {
@@ -62,7 +65,7 @@ describe.skipIf(notBuilt)("backpropagation on the native backend frees what it i
   test("a gradient passed through unchanged and the caller's dy stay alive", () => {
     const x = tf.variable(tf.tensor1d([1, 2, 3]));
     const dy = tf.tensor1d([0.5, 0.25, 2]);
-    const passThrough = tf.customGrad((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (d: tf.Tensor) => d }));
+    const passThrough = tf.customGrad(((a: tf.Tensor) => ({ value: a.clone(), gradFunc: (d: tf.Tensor) => d })) as unknown as CustomGrad);
     const grad = tf.grad((a: tf.Tensor) => tf.mul(passThrough(tf.mul(a, 3)), 2))(x, dy);
     expect(Array.from(grad.dataSync())).toEqual([3, 1.5, 12]);
     expect(Array.from(dy.dataSync())).toEqual([0.5, 0.25, 2]);
