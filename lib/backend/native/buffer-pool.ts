@@ -4,6 +4,11 @@
  * and reallocates the same sizes every step. A buffer is reused only once no tensor stores it or
  * a view of it (tfjs's cpu Slice returns subarrays): every tensor storing it is counted. Buffers
  * given out by the backend's readSync are copies, so `dataSync()` results never change.
+ *
+ * The pool keeps at most `maxFreeBytes` of free buffers. A released buffer it does not keep is
+ * handed back to the allocator at once (its ArrayBuffer is detached with transfer(0)) instead
+ * of waiting for a garbage collection: a training step frees gigabytes, which otherwise stay
+ * resident until the collector runs and push the step's peak memory far above what it uses.
  */
 export class BufferPool {
   /** Buffers made here. */
@@ -13,7 +18,7 @@ export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
   private freeBytes = 0;
 
-  constructor(private readonly maxFreeBytes = 1 << 30) {}
+  constructor(private readonly maxFreeBytes = 256 * 2 ** 20) {}
 
   /** A buffer of `length` floats, recycled or new; its contents are undefined when recycled. */
   take(length: number): Float32Array {
@@ -47,7 +52,10 @@ export class BufferPool {
       return;
     }
     this.uses.delete(buffer);
-    if (this.freeBytes + buffer.byteLength > this.maxFreeBytes) return;
+    if (this.freeBytes + buffer.byteLength > this.maxFreeBytes) {
+      detach(buffer);
+      return;
+    }
     const whole = values.byteOffset === 0 && values.byteLength === buffer.byteLength ? values : new Float32Array(buffer);
     const list = this.free.get(whole.length) ?? [];
     list.push(whole);
@@ -55,9 +63,20 @@ export class BufferPool {
     this.freeBytes += whole.byteLength;
   }
 
-  /** Drops every free buffer (the garbage collector takes them). */
+  /** Hands every free buffer back to the allocator. */
   clear(): void {
+    for (const list of this.free.values()) for (const b of list) detach(b.buffer);
     this.free.clear();
     this.freeBytes = 0;
   }
+
+  /** Bytes of free buffers held for reuse. */
+  heldBytes(): number {
+    return this.freeBytes;
+  }
+}
+
+/** Frees a buffer's memory now (no view of it is in use: the pool counted them); its views read as empty. */
+function detach(buffer: ArrayBufferLike): void {
+  (buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
