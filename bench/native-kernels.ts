@@ -152,7 +152,7 @@ for (const c of cases) {
 async function profileStep(arch: Arch): Promise<void> {
   tf.setBackend("native");
   const step = benchStep(tf, arch, SIZE, BATCH);
-  const stepMs = 1000 * secondsPerStep(step, STEPS, 1);
+  const stepMs = 1000 * secondsPerStep(step, STEPS, 1).wall;
   const { kernels } = await kernelProfile(tf, () => step.run());
   const total = kernels.reduce((s, k) => s + k.ms, 0);
   console.log(`\n${arch} ${SIZE} px, batch ${BATCH}: ${stepMs.toFixed(0)} ms per step (${((BATCH * 1000) / stepMs).toFixed(1)} images/s, mean of ${STEPS}); kernels of one profiled step (${total.toFixed(0)} ms in kernels):`);

@@ -43,12 +43,14 @@ export function benchStep(tf: TF, arch: Arch, size: number, batch: number): Benc
   };
 }
 
-/** Seconds per step: mean of `steps` steps after `warmup` untimed ones. */
-export function secondsPerStep(step: BenchStep, steps: number, warmup: number): number {
+/** Wall and CPU (every thread) seconds per step: means of `steps` steps after `warmup` untimed ones. */
+export function secondsPerStep(step: BenchStep, steps: number, warmup: number): { wall: number; cpu: number } {
   for (let s = 0; s < warmup; s++) step.run();
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let s = 0; s < steps; s++) step.run();
-  return (performance.now() - start) / 1000 / steps;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: (performance.now() - start) / 1000 / steps, cpu: (cpu.user + cpu.system) / 1e6 / steps };
 }
 
 /** One kernel's share of a profiled step. */
@@ -58,7 +60,7 @@ export interface KernelTime {
   ms: number;
 }
 
-/** A profiled step: time per kernel name, slowest first, and the most bytes of tensors live at once. */
+/** A profiled step: time per kernel name, slowest first, and tfjs's peak of tensor bytes (it counts a clone or reshape, which shares its data, again). */
 export interface StepProfile {
   kernels: KernelTime[];
   peakTensorMb: number;

@@ -2,7 +2,7 @@
 // same network trained by PyTorch (bench/train_torch.py) with the same number of threads.
 //
 //   bun bench/train.ts [--case ARCH@PX]... [--batch 16] [--backend native|wasm]... [--steps 6]
-//                      [--warmup 2] [--after ARCH@PX] [--profile] [--no-torch] [--json]
+//                      [--warmup 2] [--after ARCH@PX] [--profile [--cpu-time]] [--no-torch] [--json]
 //
 // Cases (default: small-cnn and efficientnet-b0 at 64 and 128 px, efficientnet-b0 at 224 and
 // 512 px): every layer trainable, AdamW + cross-entropy on seeded random images. Each case runs
@@ -10,10 +10,13 @@
 // each child's VmHWM. Backends: native (when built) and wasm by default; PyTorch gets the
 // backend's thread count (1 for wasm, which is single-threaded under Bun). --after A@P first
 // trains A for the same steps in the same child (throughput of a model after another one).
-// --profile prints the per-kernel time of one step after the timed ones. --json prints one
-// object per case: {backend, arch, size, batch, threads, ours_img_s, torch_img_s, ratio,
-// ours_peak_rss_mb, torch_peak_rss_mb} (+ after, profile when asked). Needs /usr/bin/python3
-// with torch and torchvision (apt: python3-torch python3-torchvision) unless --no-torch.
+// --profile prints the per-kernel time of one step after the timed ones (wall time; with
+// --cpu-time the CPU time of every thread, MAMMO_NATIVE_PROFILE=cpu, which other work on a shared
+// machine distorts less). --json prints one object per case: {backend, arch, size, batch,
+// threads, ours_img_s, torch_img_s, ratio, ours_peak_rss_mb, torch_peak_rss_mb} and the CPU
+// seconds (all threads) per timed step of each side (PyTorch's include OpenMP's spin-waiting),
+// + after and profile when asked. Needs /usr/bin/python3 with torch and torchvision (apt:
+// python3-torch python3-torchvision) unless --no-torch.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -32,6 +35,7 @@ interface Case {
 interface OursResult {
   threads: number;
   img_s: number;
+  cpu_s: number;
   peak_rss_mb: number;
   profile?: StepProfile;
 }
@@ -77,7 +81,8 @@ async function measureOurs(backend: Backend, c: Case): Promise<void> {
   const seconds = secondsPerStep(step, steps, warmup);
   const profile = has("profile") ? await kernelProfile(tf, () => step.run()) : undefined;
   step.dispose();
-  const result: OursResult = { threads: backend === "native" ? nativeThreads() : 1, img_s: batch / seconds, peak_rss_mb: peakRssMb(), profile };
+  const threads = backend === "native" ? nativeThreads() : 1;
+  const result: OursResult = { threads, img_s: batch / seconds.wall, cpu_s: seconds.cpu, peak_rss_mb: peakRssMb(), profile };
   console.log(JSON.stringify(result));
 }
 
@@ -91,25 +96,26 @@ function runOurs(backend: Backend, c: Case): OursResult {
   const childArgs = ["--child", "--backend", backend, "--case", `${c.arch}@${c.size}`, "--batch", String(batch), "--steps", String(steps), "--warmup", String(warmup)];
   if (after !== undefined) childArgs.push("--after", `${after.arch}@${after.size}`);
   if (has("profile")) childArgs.push("--profile");
-  const run = spawnSync(process.execPath, [import.meta.path, ...childArgs], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const env = { ...process.env, ...(has("cpu-time") ? { MAMMO_NATIVE_PROFILE: "cpu" } : {}) };
+  const run = spawnSync(process.execPath, [import.meta.path, ...childArgs], { encoding: "utf8", maxBuffer: 1 << 26, env });
   return lastJsonLine(`bench/train.ts child (${backend} ${c.arch}@${c.size})`, run);
 }
 
-function runTorch(c: Case, threads: number): { img_s: number; peak_rss_mb: number; torch: string } {
+function runTorch(c: Case, threads: number): { img_s: number; cpu_s: number; peak_rss_mb: number; torch: string } {
   const script = join(import.meta.dir, "train_torch.py");
   const run = spawnSync("/usr/bin/python3", [script, c.arch, String(c.size), String(batch), String(steps), String(warmup)], {
     encoding: "utf8",
     env: { ...process.env, BENCH_TORCH_THREADS: String(threads) },
   });
-  const out = lastJsonLine<{ images: number; seconds: number; peak_rss_mb: number; torch: string }>("train_torch.py", run);
-  return { img_s: out.images / out.seconds, peak_rss_mb: out.peak_rss_mb, torch: out.torch };
+  const out = lastJsonLine<{ images: number; seconds: number; cpu_seconds: number; peak_rss_mb: number; torch: string }>("train_torch.py", run);
+  return { img_s: out.images / out.seconds, cpu_s: (out.cpu_seconds * batch) / out.images, peak_rss_mb: out.peak_rss_mb, torch: out.torch };
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 function printProfile({ kernels, peakTensorMb }: StepProfile): void {
   const total = kernels.reduce((s, k) => s + k.ms, 0);
-  console.log(`  kernels of one profiled step: ${total.toFixed(0)} ms in kernels, at most ${peakTensorMb} MiB of tensors live at once`);
+  console.log(`  kernels of one profiled step: ${total.toFixed(0)} ms in kernels; tfjs peak of tensor bytes ${peakTensorMb} MiB (a tensor sharing another's data counted again)`);
   for (const k of kernels.filter((k) => k.ms >= 0.01 * total)) {
     console.log(`  ${k.kernel.padEnd(34)} ${String(k.calls).padStart(5)} calls ${k.ms.toFixed(1).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`);
   }
@@ -135,6 +141,7 @@ function main(): void {
         ours_img_s: round(ours.img_s, 3), torch_img_s: peer ? round(peer.img_s, 3) : null,
         ratio: peer ? round(ours.img_s / peer.img_s, 3) : null,
         ours_peak_rss_mb: Math.round(ours.peak_rss_mb), torch_peak_rss_mb: peer ? Math.round(peer.peak_rss_mb) : null,
+        ours_cpu_s_per_step: round(ours.cpu_s, 2), torch_cpu_s_per_step: peer ? round(peer.cpu_s, 2) : null,
         ...(after ? { after: `${after.arch}@${after.size}` } : {}),
         ...(ours.profile ? { profile: ours.profile } : {}),
       };

@@ -1,7 +1,9 @@
 """PyTorch peer of bench/train.ts: training throughput (images/s) of the same networks.
 
   train_torch.py ARCH IMG_SIZE BATCH STEPS WARMUP
-  prints {"images": n, "seconds": s, "threads": t, "torch": version, "peak_rss_mb": m}
+  prints {"images": n, "seconds": s, "cpu_seconds": c, "threads": t, "torch": version, "peak_rss_mb": m}
+
+cpu_seconds is the process's CPU time (every thread) over the timed steps.
 
 peak_rss_mb is this process's VmHWM (/proc/self/status): the kernel's exact peak of resident
 memory, not a sample.
@@ -68,11 +70,11 @@ def main() -> None:
 
     for _ in range(warmup):
         step()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    seconds = time.perf_counter() - start
-    print(json.dumps({"images": steps * batch, "seconds": seconds, "threads": threads, "torch": torch.__version__, "peak_rss_mb": peak_rss_mb()}))
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    print(json.dumps({"images": steps * batch, "seconds": seconds, "cpu_seconds": cpu_seconds, "threads": threads, "torch": torch.__version__, "peak_rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":
