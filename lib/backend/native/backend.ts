@@ -44,6 +44,11 @@ export class NativeBackend extends MathBackendCPU {
     return released;
   }
 
+  /** Drops the recycled buffers the last step did not reuse (called after each backward pass). */
+  trimPool(): void {
+    this.pool.trim();
+  }
+
   override readSync(dataId: DataId): BackendValues {
     const values = super.readSync(dataId);
     // a pooled buffer is reused once its tensor is disposed: the caller gets its own copy
@@ -92,7 +97,10 @@ export async function registerNativeBackend(tf: TF): Promise<void> {
   }
   routeLayersToNative(tf);
   routeGradientsToNative(tf);
-  freeBackpropEarly(tf, "native");
+  freeBackpropEarly(tf, "native", () => {
+    const backend = tf.engine().backend;
+    if (backend instanceof NativeBackend) backend.trimPool();
+  });
 }
 
 /** What summary.json should record about the native backend (fingerprints depend on it). */

@@ -31,9 +31,9 @@ interface Spent {
  * were only for it (a tensor has one producer) and its saved tensors are clones kept for it
  * alone. A tensor a thunk returned (a gradient passed through unchanged) and the caller's dy are
  * never freed here. First-order gradients on `backend` only; tfjs's end-of-pass disposal stays
- * (disposing twice is a no-op).
+ * (disposing twice is a no-op). `afterPass` runs after each backward pass on `backend`.
  */
-export function freeBackpropEarly(tf: TF, backend: string): void {
+export function freeBackpropEarly(tf: TF, backend: string, afterPass: () => void): void {
   const engine = tf.engine() as unknown as EngineInternals;
   if ((engine.addTapeNode as { freesEarly?: boolean }).freesEarly) return;
   const addTapeNode = engine.addTapeNode;
@@ -48,6 +48,7 @@ export function freeBackpropEarly(tf: TF, backend: string): void {
     } finally {
       previous = null;
       callersDy = undefined;
+      if (this.backendName === backend) afterPass();
     }
   };
   const patched = function (this: EngineInternals, ...args: unknown[]): void {

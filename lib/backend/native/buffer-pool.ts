@@ -5,10 +5,13 @@
  * a view of it (tfjs's cpu Slice returns subarrays): every tensor storing it is counted. Buffers
  * given out by the backend's readSync are copies, so `dataSync()` results never change.
  *
- * The pool keeps at most `maxFreeBytes` of free buffers. A released buffer it does not keep is
- * handed back to the allocator at once (its ArrayBuffer is detached with transfer(0)) instead
- * of waiting for a garbage collection: a training step frees gigabytes, which otherwise stay
- * resident until the collector runs and push the step's peak memory far above what it uses.
+ * The pool keeps at most `maxFreeBytes` of free buffers, and `trim()` (the backend calls it after
+ * each backward pass) drops those not reused since the previous trim: a training step reuses
+ * its own buffers every step, while another model's (or an earlier image size's) are dropped
+ * after one step instead of being held. A dropped buffer is handed back to the allocator at
+ * once (its ArrayBuffer is detached with transfer(0)) instead of waiting for a garbage
+ * collection: a training step frees gigabytes, which otherwise stay resident until the
+ * collector runs and push the step's peak memory far above what it uses.
  */
 export class BufferPool {
   /** Buffers made here. */
@@ -16,15 +19,19 @@ export class BufferPool {
   /** Tensors currently storing each of our buffers (or a view of it). */
   private readonly uses = new Map<ArrayBufferLike, number>();
   private readonly free = new Map<number, Float32Array[]>();
+  /** The trim period in which each free buffer was released. */
+  private readonly releasedIn = new Map<Float32Array, number>();
+  private period = 0;
   private freeBytes = 0;
 
-  constructor(private readonly maxFreeBytes = 256 * 2 ** 20) {}
+  constructor(private readonly maxFreeBytes = 4 * 2 ** 30) {}
 
   /** A buffer of `length` floats, recycled or new; its contents are undefined when recycled. */
   take(length: number): Float32Array {
     const recycled = this.free.get(length)?.pop();
     if (recycled !== undefined) {
       this.freeBytes -= recycled.byteLength;
+      this.releasedIn.delete(recycled);
       return recycled;
     }
     const fresh = new Float32Array(length);
@@ -60,14 +67,31 @@ export class BufferPool {
     const list = this.free.get(whole.length) ?? [];
     list.push(whole);
     this.free.set(whole.length, list);
+    this.releasedIn.set(whole, this.period);
     this.freeBytes += whole.byteLength;
+  }
+
+  /** Drops the free buffers released before the previous trim and not reused since; starts a new period. */
+  trim(): void {
+    for (const [length, list] of this.free) {
+      const kept = list.filter((b) => this.releasedIn.get(b) === this.period);
+      for (const b of list) if (this.releasedIn.get(b) !== this.period) this.drop(b);
+      if (kept.length > 0) this.free.set(length, kept);
+      else this.free.delete(length);
+    }
+    this.period++;
+  }
+
+  private drop(b: Float32Array): void {
+    this.freeBytes -= b.byteLength;
+    this.releasedIn.delete(b);
+    detach(b.buffer);
   }
 
   /** Hands every free buffer back to the allocator. */
   clear(): void {
-    for (const list of this.free.values()) for (const b of list) detach(b.buffer);
+    for (const list of this.free.values()) for (const b of list) this.drop(b);
     this.free.clear();
-    this.freeBytes = 0;
   }
 
   /** Bytes of free buffers held for reuse. */

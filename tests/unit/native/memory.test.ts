@@ -9,8 +9,8 @@ import { trainStep } from "../../../lib/train/step.ts";
 import { notBuilt, restoreBackend, useNative } from "./harness.ts";
 
 // Memory of training on the native backend: the buffer pool keeps at most its cap of free
-// buffers and hands the rest back at once, and training's resident memory stops growing after
-// the first epochs.
+// buffers, drops those a step did not reuse and hands them back at once, and training's resident
+// memory stops growing after the first epochs.
 
 describe("BufferPool", () => {
   test("keeps released buffers up to its cap for reuse and detaches (frees) the ones past it", () => {
@@ -24,6 +24,21 @@ describe("BufferPool", () => {
     expect(again[0] === bufs[1] || again[0] === bufs[0]).toBe(true);
     expect(new Set([again[0], again[1]])).toEqual(new Set([bufs[0], bufs[1]]));
     expect(again[2]!.length).toBe(128); // a fresh one
+    expect(pool.heldBytes()).toBe(0);
+  });
+
+  test("trim() drops the free buffers not reused since the previous trim and keeps those released since", () => {
+    const pool = new BufferPool();
+    const [a, b] = [pool.take(16), pool.take(32)];
+    for (const v of [a, b]) pool.stored(v);
+    pool.released(a);
+    pool.trim(); // a was released in this period: kept
+    expect(a.length).toBe(16);
+    pool.released(b);
+    pool.trim(); // a was not reused during the last period: dropped; b is new: kept
+    expect([a.length, b.length]).toEqual([0, 32]);
+    expect(pool.heldBytes()).toBe(32 * 4);
+    expect(pool.take(32)).toBe(b);
     expect(pool.heldBytes()).toBe(0);
   });
 
