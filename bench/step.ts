@@ -15,6 +15,25 @@ type TF = typeof tfjs;
 export interface BenchStep {
   run(): void;
   dispose(): void;
+  /** Floating-point operations of one step: 3 × the forward pass's convolutions and dense layers (forward, input and weight gradients). */
+  flops: number;
+}
+
+/**
+ * Multiply-adds × 2 of a forward pass of `model` on one image, over its Conv2D (2·outH·outW·kH·kW·Cin·Cout),
+ * DepthwiseConv2D (2·outH·outW·kH·kW·C) and Dense (2·in·out) layers; the element-wise work is not counted.
+ */
+export function forwardFlops(model: tfjs.LayersModel): number {
+  let flops = 0;
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    if (kind !== "Conv2D" && kind !== "DepthwiseConv2D" && kind !== "Dense") continue;
+    const kernel = layer.getWeights()[0]!.shape;
+    const out = layer.outputShape as number[];
+    const pixels = kind === "Dense" ? 1 : (out[1] as number) * (out[2] as number);
+    flops += 2 * pixels * kernel.reduce((p, d) => p * d, 1);
+  }
+  return flops;
 }
 
 /** One training step of `arch` at `size` px on `batch` seeded random images, on the backend in use. */
@@ -30,6 +49,7 @@ export function benchStep(tf: TF, arch: Arch, size: number, batch: number): Benc
   const indices = part.labels.map((_, i) => i);
   let stepNo = 0;
   return {
+    flops: 3 * batch * forwardFlops(built.model),
     run() {
       setDropoutStep(built.model, ++stepNo);
       const inputs = batchInputs(tf, part, indices, size);
@@ -87,4 +107,19 @@ export function peakRssMb(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
   if (match === null) throw new TaskError("no_peak_rss", "peak RSS: no VmHWM line in /proc/self/status");
   return Number(match[1]) / 1024;
+}
+
+/** Wall and CPU (every thread) seconds of one n×n×n matrix product on the backend in use: median of `reps`. */
+export function sgemmSeconds(tf: TF, n: number, reps: number): { wall: number; cpu: number } {
+  const a = tf.randomUniform([n, n]), b = tf.randomUniform([n, n]);
+  tf.matMul(a, b).dispose();
+  const runs = Array.from({ length: reps }, () => {
+    const start = performance.now(), cpuStart = process.cpuUsage();
+    tf.matMul(a, b).dispose();
+    const cpu = process.cpuUsage(cpuStart);
+    return { wall: (performance.now() - start) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+  });
+  tf.dispose([a, b]);
+  const median = (xs: number[]) => xs.sort((p, q) => p - q)[Math.floor(xs.length / 2)] as number;
+  return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
 }

@@ -15,7 +15,9 @@
 // machine distorts less). --json prints one object per case: {backend, arch, size, batch,
 // threads, ours_img_s, torch_img_s, ratio, ours_peak_rss_mb, torch_peak_rss_mb} and the CPU
 // seconds (all threads) per timed step of each side (PyTorch's include OpenMP's spin-waiting),
-// + after and profile when asked. Needs /usr/bin/python3 with torch and torchvision (apt:
+// the step's GFLOP (convolutions and dense layers, ×3 for both gradients) and GFLOP/s next to
+// the backend's 1024³ SGEMM in the same child (by wall time and per CPU-second), + after and
+// profile when asked. Needs /usr/bin/python3 with torch and torchvision (apt:
 // python3-torch python3-torchvision) unless --no-torch.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -24,7 +26,7 @@ import { initBackend } from "../lib/backend/index.ts";
 import { TaskError, errorMessage, usageError } from "../lib/errors/index.ts";
 import { nativeBuilt, nativeThreads } from "../lib/backend/native/index.ts";
 import type { Arch } from "../lib/models/index.ts";
-import { benchStep, kernelProfile, peakRssMb, secondsPerStep, type StepProfile } from "./step.ts";
+import { benchStep, kernelProfile, peakRssMb, secondsPerStep, sgemmSeconds, type StepProfile } from "./step.ts";
 
 type Backend = "native" | "wasm";
 interface Case {
@@ -37,9 +39,15 @@ interface OursResult {
   img_s: number;
   cpu_s: number;
   peak_rss_mb: number;
+  /** Floating-point operations of one step (convolutions and dense layers, forward and both gradients). */
+  step_gflop: number;
+  /** The backend's 1024³ matrix product. */
+  sgemm: { wall: number; cpu: number };
   profile?: StepProfile;
 }
 
+/** Size of the matrix product that gives the backend's SGEMM rate, the yardstick of a step's GFLOP/s. */
+const SGEMM_N = 1024;
 const ARCHS: readonly Arch[] = ["small-cnn", "efficientnet-b0"];
 const DEFAULT_CASES = ["small-cnn@64", "small-cnn@128", "efficientnet-b0@64", "efficientnet-b0@128", "efficientnet-b0@224", "efficientnet-b0@512"];
 
@@ -82,7 +90,10 @@ async function measureOurs(backend: Backend, c: Case): Promise<void> {
   const profile = has("profile") ? await kernelProfile(tf, () => step.run()) : undefined;
   step.dispose();
   const threads = backend === "native" ? nativeThreads() : 1;
-  const result: OursResult = { threads, img_s: batch / seconds.wall, cpu_s: seconds.cpu, peak_rss_mb: peakRssMb(), profile };
+  const peak = peakRssMb();
+  const result: OursResult = {
+    threads, img_s: batch / seconds.wall, cpu_s: seconds.cpu, peak_rss_mb: peak, step_gflop: step.flops / 1e9, sgemm: sgemmSeconds(tf, SGEMM_N, 5), profile,
+  };
   console.log(JSON.stringify(result));
 }
 
@@ -113,6 +124,17 @@ function runTorch(c: Case, threads: number): { img_s: number; cpu_s: number; pea
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
+/** The step's GFLOP/s beside the backend's SGEMM rate in the same process, by wall time and per CPU-second (every thread). */
+function gflops(ours: OursResult): Record<string, number> {
+  const sgemmGflop = (2 * SGEMM_N ** 3) / 1e9;
+  const stepWall = batch / ours.img_s;
+  return {
+    step_gflop: round(ours.step_gflop, 2),
+    ours_gflop_s: round(ours.step_gflop / stepWall, 1), sgemm_gflop_s: round(sgemmGflop / ours.sgemm.wall, 1),
+    ours_gflop_per_cpu_s: round(ours.step_gflop / ours.cpu_s, 1), sgemm_gflop_per_cpu_s: round(sgemmGflop / ours.sgemm.cpu, 1),
+  };
+}
+
 function printProfile({ kernels, peakTensorMb }: StepProfile): void {
   const total = kernels.reduce((s, k) => s + k.ms, 0);
   console.log(`  kernels of one profiled step: ${total.toFixed(0)} ms in kernels; tfjs peak of tensor bytes ${peakTensorMb} MiB (a tensor sharing another's data counted again)`);
@@ -142,6 +164,7 @@ function main(): void {
         ratio: peer ? round(ours.img_s / peer.img_s, 3) : null,
         ours_peak_rss_mb: Math.round(ours.peak_rss_mb), torch_peak_rss_mb: peer ? Math.round(peer.peak_rss_mb) : null,
         ours_cpu_s_per_step: round(ours.cpu_s, 2), torch_cpu_s_per_step: peer ? round(peer.cpu_s, 2) : null,
+        ...gflops(ours),
         ...(after ? { after: `${after.arch}@${after.size}` } : {}),
         ...(ours.profile ? { profile: ours.profile } : {}),
       };
