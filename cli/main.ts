@@ -5,6 +5,7 @@ import { shellWord } from "../lib/task/command.ts";
 import { overviewHelp, taskHelp } from "./help.ts";
 import { TRAIN_DENSITY_HELP, routeTrainDensity } from "./reference.ts";
 import { basename, relative } from "node:path";
+import { exitWithParent } from "../lib/runs/orphans.ts";
 
 /**
  * How this process was started, as typed (as far as a process can tell): `bun run task` when
@@ -22,6 +23,7 @@ export function invocation(entry: "task" | "bin"): string[] {
  * (unknown task or flag, bad value, missing file).
  */
 export async function main(argv: readonly string[], invokedAs: readonly string[] = invocation("task")): Promise<number> {
+  exitWithParent(); // a task started by a pipeline or an hpo study stops when it is killed
   const debug = argv.includes("--debug");
   try {
     const [name, ...given] = argv;

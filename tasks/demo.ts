@@ -23,12 +23,19 @@ export default defineTask({
     ctx.log.info(`demo: ${params.experiment} (a second run is answered from the pipeline's cache)`);
     await ctx.runTask("pipeline", { experiment: params.experiment, set, jobs: params.jobs });
     const experiment = readExperiment(params.experiment, set);
-    const aggregateNode = buildGraph(experiment).find((n) => n.id === "aggregate");
-    const aggregatePath = join(aggregateNode?.params.outdir as string, "aggregate.json");
-    const aggregate = readAggregate(aggregatePath);
-    ctx.log.info("");
-    ctx.log.info(`Validation metrics over seeds ${experiment.seeds.join(", ")} (best epoch of each run):`);
-    for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence, aggregate.bootstrap?.resamples ?? 0)) ctx.log.info(`  ${line}`);
+    const graph = buildGraph(experiment);
+    const tables = [
+      { id: "aggregate", title: "Validation metrics (best epoch of each run, chosen on these data)" },
+      { id: "aggregate/test", title: "Held-out test metrics (never used for training or selection)" },
+    ];
+    for (const { id, title } of tables) {
+      const node = graph.find((n) => n.id === id);
+      if (!node) continue;
+      const aggregate = readAggregate(join(node.params.outdir as string, "aggregate.json"));
+      ctx.log.info("");
+      ctx.log.info(`${title}, over seeds ${experiment.seeds.join(", ")}:`);
+      for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence, aggregate.bootstrap?.resamples ?? 0)) ctx.log.info(`  ${line}`);
+    }
     ctx.log.info("");
     ctx.log.info(`Written to ${params.assetsDir}:`);
     for (const f of readdirSync(params.assetsDir).sort()) ctx.log.info(`  ${join(params.assetsDir, f)}`);

@@ -4,9 +4,10 @@ import { z } from "zod";
 import { pickMetrics } from "../lib/aggregate/index.ts";
 import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
-import { randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, type SearchSpace, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, trialProcessRecord, type SearchSpace, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { stream } from "../lib/rng/index.ts";
+import { stopOrphan } from "../lib/runs/orphans.ts";
 import { mean } from "../lib/stats/index.ts";
 import { defineTask } from "../lib/task/index.ts";
 import { trainParams } from "../lib/train/params.ts";
@@ -64,11 +65,12 @@ export default defineTask({
       return tpeSample(space, history, rng);
     };
 
+    const eventFile = (name: string) => join(outdir, "events", `${name}.json`);
     const runTrial = async (n: number, p: TrialParams, seed: number, runDir: string, name: string, withPruner: boolean) => {
       const result = await runTrialProcess({
         root: ROOT,
         params: { ...train, ...space.fixed, ...p, seed, selectMetric: space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
-        eventFile: join(outdir, "events", `${name}.json`),
+        eventFile: eventFile(name),
         logFile: join(outdir, "logs", `${name}.log`),
         jsonl: join(runDir, `ray_${name}.jsonl`),
         objective: space.objective,
@@ -95,7 +97,10 @@ export default defineTask({
       if (!study.claim(n, p, ctx.clock.now())) continue;
       const name = trialName(n);
       const runDir = join(outdir, "trials", name, "results");
-      // A trial interrupted by a killed study starts again from nothing.
+      // A trial interrupted by a killed study starts again from nothing, once the train process that
+      // study left running (orphaned by kill -9, still writing into the trial) is stopped.
+      const orphan = await stopOrphan(trialProcessRecord(eventFile(name)));
+      if (orphan) ctx.log.warn(`${name}: stopped pid ${orphan.pid}, left running by the interrupted study`);
       rmSync(join(outdir, "trials", name), { recursive: true, force: true });
       ctx.log.info(`${name}: ${JSON.stringify(p)}`);
       const job = (async () => {

@@ -14,6 +14,7 @@ export default defineTask({
     experiment: z.string().describe("experiment file (experiments/<name>.json)"),
     set: z.array(z.string()).default([]).describe("override a field of the experiment file: key.path=value (value parsed as JSON when it parses)"),
     jobs: z.number().int().positive().default(1).describe("nodes run at the same time (each in its own process)"),
+    gpuSlots: z.number().int().positive().default(1).describe("of those, nodes training on a GPU at the same time (backend gpu/webgpu, tensorflow with tfjs-node-gpu, or task train-gpu): one per GPU"),
     dryRun: z.boolean().default(false).describe("print the plan (each node cached or to run) and run nothing"),
     explain: z.boolean().default(false).describe("say why each node runs: which param, input, code or package changed"),
   }),
@@ -29,6 +30,7 @@ export default defineTask({
       root: ROOT,
       stateDir,
       jobs: params.jobs,
+      gpuSlots: params.gpuSlots,
       dryRun: params.dryRun,
       // A dry run prints only the plan below; a real run reports each node as it finishes.
       log: params.dryRun ? { ...ctx.log, info: ctx.log.debug } : ctx.log,

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, linkSync, mkdirSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { TaskError } from "../errors/index.ts";
 import type { TrialParams } from "./samplers.ts";
 
@@ -54,10 +54,55 @@ interface TrialRow {
   finished_at: string | null;
 }
 
+const BUSY_TIMEOUT_MS = 10_000;
+const CONFIG_QUERY = "SELECT name, sampler, seed, direction, objective, space FROM study WHERE name = ?";
+
+/** A connection that waits (up to 10 s) for another process's write instead of failing with "database is locked". */
+function connect(path: string): Database {
+  const db = new Database(path, { readwrite: true });
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`);
+  return db;
+}
+
+/** Adds study `config` to `db` unless it holds one of that name; returns the existing one's settings. */
+function insertStudy(db: Database, config: StudyConfig, now: Date): StudyConfig | null {
+  const row = db.query<StudyConfig, [string]>(CONFIG_QUERY).get(config.name);
+  if (row) return row;
+  db.query("INSERT INTO study (name, sampler, seed, direction, objective, space, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+    config.name, config.sampler, config.seed, config.direction, config.objective, config.space, now.toISOString(),
+  );
+  return null;
+}
+
 /**
- * Study state in SQLite (WAL, busy timeout), shared by the `hpo` task and its worker processes,
- * so a killed study resumes where it stopped and a finished one can be queried with any SQLite
- * client.
+ * Makes the database file at `path` unless it exists, whole or not at all: the schema (WAL mode)
+ * and the study's row are written into a private file that is then hard-linked into place, which
+ * fails when another process got there first. So no reader ever opens a study file whose tables
+ * or study do not exist yet.
+ */
+function createDatabase(path: string, config: StudyConfig, now: Date): void {
+  if (existsSync(path)) return;
+  const tmp = join(dirname(path), `.${basename(path)}.init-${process.pid}-${crypto.randomUUID()}`);
+  try {
+    const db = new Database(tmp, { create: true });
+    db.exec("PRAGMA journal_mode = WAL;");
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      insertStudy(db, config, now);
+    })();
+    db.close(true); // the last connection: checkpoints and removes the private -wal/-shm files
+    linkSync(tmp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  } finally {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${tmp}${suffix}`, { force: true });
+  }
+}
+
+/**
+ * Study state in SQLite (WAL, busy timeout on every connection), shared by the `hpo` task and its
+ * worker processes, so a killed study resumes where it stopped and a finished one can be queried
+ * with any SQLite client.
  */
 export class Study {
   readonly db: Database;
@@ -71,31 +116,36 @@ export class Study {
   /** Opens (or creates) the study `config.name` in `path`; refuses a mismatching existing study. */
   static open(path: string, config: StudyConfig, now: Date): Study {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { create: true });
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;");
-    db.exec(SCHEMA);
-    const existing = db.query<StudyConfig, [string]>("SELECT name, sampler, seed, direction, objective, space FROM study WHERE name = ?").get(config.name);
-    if (!existing) {
-      db.query("INSERT INTO study (name, sampler, seed, direction, objective, space, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-        config.name, config.sampler, config.seed, config.direction, config.objective, config.space, now.toISOString(),
-      );
-    } else {
-      for (const key of ["sampler", "seed", "direction", "objective", "space"] as const) {
-        if (String(existing[key]) !== String(config[key])) {
-          db.close();
-          throw new TaskError("study_mismatch", `study "${config.name}" in ${path} was created with a different ${key} (${String(existing[key]).slice(0, 80)} ≠ ${String(config[key]).slice(0, 80)}); use another --study name or --outdir`, { exitCode: 2 });
-        }
+    createDatabase(path, config, now);
+    const db = connect(path);
+    // Another study in an existing file: read and insert in one write transaction, so two processes agree.
+    const existing = db.transaction(() => insertStudy(db, config, now)).immediate();
+    for (const key of ["sampler", "seed", "direction", "objective", "space"] as const) {
+      if (existing && String(existing[key]) !== String(config[key])) {
+        db.close();
+        throw new TaskError("study_mismatch", `study "${config.name}" in ${path} was created with a different ${key} (${String(existing[key]).slice(0, 80)} ≠ ${String(config[key]).slice(0, 80)}); use another --study name or --outdir`, { exitCode: 2 });
       }
     }
     return new Study(db, config);
   }
 
-  /** Opens an existing study without checking its settings (for workers and queries). */
+  /**
+   * Opens an existing study without checking its settings (for workers and queries). A study
+   * file appears only once its schema is written, so a missing file means "not created yet".
+   */
   static attach(path: string, name: string): Study {
-    const db = new Database(path, { readwrite: true });
-    db.exec("PRAGMA busy_timeout = 10000;");
-    const config = db.query<StudyConfig, [string]>("SELECT name, sampler, seed, direction, objective, space FROM study WHERE name = ?").get(name);
-    if (!config) throw new TaskError("no_study", `no study "${name}" in ${path}`, { exitCode: 2 });
+    if (!existsSync(path)) throw new TaskError("no_study", `no study database at ${path} (the hpo task has not created it yet)`, { exitCode: 2 });
+    const db = connect(path);
+    const tables = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('study', 'trial', 'intermediate')").get();
+    if (tables?.n !== 3) {
+      db.close();
+      throw new TaskError("no_study", `${path} is not an hpo study database (its study/trial/intermediate tables are missing)`, { exitCode: 2 });
+    }
+    const config = db.query<StudyConfig, [string]>(CONFIG_QUERY).get(name);
+    if (!config) {
+      db.close();
+      throw new TaskError("no_study", `no study "${name}" in ${path}`, { exitCode: 2 });
+    }
     return new Study(db, config);
   }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeJsonAtomic } from "../artifacts/index.ts";
+import { childEnv, forgetChild, recordChild } from "../runs/orphans.ts";
 
 /** Key of the objective in a `ray_<name>.jsonl` line (upstream names `val_acc` for accuracy). */
 export function rayKey(objective: string): string {
@@ -31,6 +32,11 @@ export interface TrialProcessResult {
   prunedAt: number | null;
 }
 
+/** Where a trial's running `train` process is recorded (beside its event file), for `stopOrphan`. */
+export function trialProcessRecord(eventFile: string): string {
+  return `${eventFile}.pid`;
+}
+
 /**
  * Runs one trial as a `train` child process and watches its per-epoch jsonl. `onEpoch` sees every
  * epoch once (to record it) and says whether to prune; a pruned trial's process is stopped (SIGTERM).
@@ -49,7 +55,9 @@ export async function runTrialProcess(options: {
   const proc = Bun.spawn([process.execPath, join(options.root, "cli", "main.ts"), "train", "--event", options.eventFile, "--quiet"], {
     stdout: Bun.file(options.logFile),
     stderr: Bun.file(`${options.logFile}.err`),
+    env: childEnv(),
   });
+  recordChild(trialProcessRecord(options.eventFile), proc.pid);
   const seen = new Set<number>();
   let pruned = false;
   let prunedAt: number | null = null;
@@ -71,5 +79,6 @@ export async function runTrialProcess(options: {
       }
     }
   }
+  forgetChild(trialProcessRecord(options.eventFile));
   return { exitCode: await exited, pruned, prunedAt };
 }

@@ -47,6 +47,11 @@ function isBusy(err: unknown): boolean {
 /** Opens (creating) the state database; several pipelines may share it (WAL, busy timeout, schema made under a write lock). */
 export function openDataState(path: string): DataState {
   mkdirSync(dirname(path), { recursive: true });
+  return new SqliteDataState(openStateDb(path));
+}
+
+/** The state database with its schema, waiting for another process that is creating it. */
+function openStateDb(path: string): Database {
   const db = new Database(path, { create: true });
   // The busy timeout first, so that switching to WAL and creating the schema wait for another
   // process doing the same instead of failing with "database is locked".
@@ -55,23 +60,89 @@ export function openDataState(path: string): DataState {
     try {
       db.exec("PRAGMA journal_mode = WAL");
       db.transaction(() => db.exec(SCHEMA)).immediate();
-      break;
+      return db;
     } catch (err) {
       if (!isBusy(err) || attempt >= 20) throw err;
       Bun.sleepSync(50 * (attempt + 1));
     }
   }
-  const lookup = db.query<{ size: string; mtime_ns: string; inode: string; sha256: string; hashed_at_ns: string }, [string]>(
-    "SELECT size, mtime_ns, inode, sha256, hashed_at_ns FROM state WHERE path = ?",
-  );
-  const upsert = db.query("INSERT OR REPLACE INTO state (path, size, mtime_ns, inode, sha256, hashed_at_ns) VALUES (?, ?, ?, ?, ?, ?)");
-  const getManifest = db.query<{ body: string }, [string]>("SELECT body FROM manifest WHERE digest = ?");
-  const putManifest = db.query("INSERT OR IGNORE INTO manifest (digest, body) VALUES (?, ?)");
-  let hashed = 0;
+}
 
-  const digestOf = (file: string, st: BigIntStats): string => {
+/** The DICOM files under `root` (`*.dcm`/`*.dicom`, links to files followed, links to directories not), relative, in path order. */
+function dicomFilesUnder(root: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const ent of readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) walk(join(dir, ent.name), r);
+      else if (isDicomName(ent.name)) files.push(r);
+    }
+  };
+  walk(root, "");
+  return files.sort(comparePaths);
+}
+
+class SqliteDataState implements DataState {
+  private count = 0;
+  private readonly lookup;
+  private readonly upsert;
+  private readonly getManifest;
+  private readonly putManifest;
+
+  constructor(private readonly db: Database) {
+    this.lookup = db.query<{ size: string; mtime_ns: string; inode: string; sha256: string; hashed_at_ns: string }, [string]>(
+      "SELECT size, mtime_ns, inode, sha256, hashed_at_ns FROM state WHERE path = ?",
+    );
+    this.upsert = db.query("INSERT OR REPLACE INTO state (path, size, mtime_ns, inode, sha256, hashed_at_ns) VALUES (?, ?, ?, ?, ?, ?)");
+    this.getManifest = db.query<{ body: string }, [string]>("SELECT body FROM manifest WHERE digest = ?");
+    this.putManifest = db.query("INSERT OR IGNORE INTO manifest (digest, body) VALUES (?, ?)");
+  }
+
+  get hashed(): number {
+    return this.count;
+  }
+
+  fileDigest(path: string): string {
+    return this.digestOf(path, statSync(path, { bigint: true }));
+  }
+
+  treeDigest(root: string): string {
+    const manifest: Manifest = {};
+    // One transaction: thousands of table updates commit at once.
+    this.db
+      .transaction(() => {
+        for (const rel of dicomFilesUnder(root)) {
+          let st: BigIntStats;
+          try {
+            st = statSync(join(root, rel), { bigint: true });
+          } catch (err) {
+            // A dangling link or a loop still counts: its presence is part of the data.
+            manifest[rel] = `unreadable:${(err as NodeJS.ErrnoException).code ?? "error"}`;
+            continue;
+          }
+          manifest[rel] = st.isFile() ? this.digestOf(join(root, rel), st) : "not-a-file";
+        }
+      })
+      .immediate();
+    const body = canonicalJson(manifest);
+    const digest = sha256(body);
+    this.putManifest.run(digest, body);
+    return digest;
+  }
+
+  manifest(digest: string): Manifest | undefined {
+    const row = this.getManifest.get(digest);
+    return row ? (JSON.parse(row.body) as Manifest) : undefined;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The file's SHA-256: from the table when its stat is unchanged and it was settled when hashed, else read and hashed now. */
+  private digestOf(file: string, st: BigIntStats): string {
     const path = resolve(file);
-    const row = lookup.get(path);
+    const row = this.lookup.get(path);
     const size = st.size.toString();
     const mtime = st.mtimeNs.toString();
     const inode = st.ino.toString();
@@ -80,58 +151,10 @@ export function openDataState(path: string): DataState {
     if (row && row.size === size && row.mtime_ns === mtime && row.inode === inode && st.mtimeNs + RACY_NS < BigInt(row.hashed_at_ns)) return row.sha256;
     const hashedAt = BigInt(Date.now()) * 1_000_000n;
     const digest = sha256File(path);
-    hashed++;
-    upsert.run(path, size, mtime, inode, digest, hashedAt.toString());
+    this.count++;
+    this.upsert.run(path, size, mtime, inode, digest, hashedAt.toString());
     return digest;
-  };
-
-  return {
-    get hashed() {
-      return hashed;
-    },
-    fileDigest(path) {
-      return digestOf(path, statSync(path, { bigint: true }));
-    },
-    treeDigest(root) {
-      const files: string[] = [];
-      const walk = (dir: string, rel: string) => {
-        for (const ent of readdirSync(dir, { withFileTypes: true })) {
-          const r = rel ? `${rel}/${ent.name}` : ent.name;
-          if (ent.isDirectory()) walk(join(dir, ent.name), r);
-          else if (isDicomName(ent.name)) files.push(r);
-        }
-      };
-      walk(root, "");
-      files.sort(comparePaths);
-      const manifest: Manifest = {};
-      // One transaction: thousands of table updates commit at once.
-      db.transaction(() => {
-        for (const rel of files) {
-          const path = join(root, rel);
-          let st: BigIntStats;
-          try {
-            st = statSync(path, { bigint: true });
-          } catch (err) {
-            // A dangling link or a loop still counts: its presence is part of the data.
-            manifest[rel] = `unreadable:${(err as NodeJS.ErrnoException).code ?? "error"}`;
-            continue;
-          }
-          manifest[rel] = st.isFile() ? digestOf(join(root, rel), st) : "not-a-file";
-        }
-      }).immediate();
-      const body = canonicalJson(manifest);
-      const digest = sha256(body);
-      putManifest.run(digest, body);
-      return digest;
-    },
-    manifest(digest) {
-      const row = getManifest.get(digest);
-      return row ? (JSON.parse(row.body) as Manifest) : undefined;
-    },
-    close() {
-      db.close();
-    },
-  };
+  }
 }
 
 /** The files added, removed and changed between two manifests, sorted. */

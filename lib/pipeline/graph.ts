@@ -39,8 +39,9 @@ export interface PipelineNode extends GraphNode {
 }
 
 /**
- * Builds the graph: data → split × seeds → train × seeds, cv, variance study → aggregate → report. What each
- * node writes and which code it runs come from its task's definition: see `resolveNodes`.
+ * Builds the graph: data → split × seeds → train × seeds, cv, variance study → aggregate (validation,
+ * and test where the split holds a test part) → report. What each node writes and which code it
+ * runs come from its task's definition: see `resolveNodes`.
  */
 export function buildGraph(exp: Experiment): GraphNode[] {
   const out = exp.outdir ?? join("outputs", "experiments", exp.name);
@@ -94,7 +95,15 @@ export function buildGraph(exp: Experiment): GraphNode[] {
     });
   }
   const aggDir = join(out, "aggregate");
-  nodes.push({ id: "aggregate", task: "aggregate", params: { ...exp.aggregate, run: runDirs, outdir: aggDir }, deps: exp.seeds.map((s) => `train/seed-${s}`) });
+  const trainIds = exp.seeds.map((s) => `train/seed-${s}`);
+  nodes.push({ id: "aggregate", task: "aggregate", params: { ...exp.aggregate, run: runDirs, outdir: aggDir }, deps: trainIds });
+  // With a held-out test part (split.testFrac > 0) every run is also evaluated on it once; its
+  // aggregate is the article's unbiased estimate, beside the validation one.
+  let testAggDir: string | undefined;
+  if (Number(exp.split.testFrac ?? 0) > 0) {
+    testAggDir = join(out, "aggregate_test");
+    nodes.push({ id: "aggregate/test", task: "aggregate", params: { ...exp.aggregate, run: runDirs, part: "test", outdir: testAggDir }, deps: trainIds });
+  }
   let cvDir: string | undefined;
   if (exp.cv) {
     const seed = exp.cv.seed ?? (exp.seeds[0] as number);
@@ -157,13 +166,14 @@ export function buildGraph(exp: Experiment): GraphNode[] {
         ...exp.report,
         run: runDirs,
         aggregate: join(aggDir, "aggregate.json"),
+        ...(testAggDir ? { testAggregate: join(testAggDir, "aggregate.json") } : {}),
         ...(cvDir ? { cv: cvDir } : {}),
         ...(hpoDir ? { hpo: hpoDir } : {}),
         ...(variancePath ? { variance: variancePath } : {}),
         ...(planPath ? { plan: planPath } : {}),
         assetsDir,
       },
-      deps: ["aggregate", ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : []), ...(variancePath ? ["variance"] : []), ...(planPath ? ["plan-seeds"] : [])],
+      deps: ["aggregate", ...(testAggDir ? ["aggregate/test"] : []), ...(cvDir ? ["cv"] : []), ...(hpoDir ? ["hpo"] : []), ...(variancePath ? ["variance"] : []), ...(planPath ? ["plan-seeds"] : [])],
     });
   }
   return nodes;

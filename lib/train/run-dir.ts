@@ -1,7 +1,24 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { usageError } from "../errors/index.ts";
+import { describeHolder, isHeld, tryLock, type FileLock } from "../runs/lock.ts";
 import { checkpointPath } from "./checkpoint.ts";
+
+/** The lock file of a run directory while a process trains in it. */
+export const RUN_LOCK_FILE = ".train.lock";
+
+/**
+ * Holds run directory `dir` for this process's training. Another live process training it
+ * (three `train --resume` on one directory at once) is refused at once, exit 2, naming its pid:
+ * waiting would only resume a run the other process is finishing. A holder that died (kill -9)
+ * is taken over.
+ */
+export function lockRunDir(dir: string, now: Date): FileLock {
+  const path = join(dir, RUN_LOCK_FILE);
+  const result = tryLock(path, `training ${dir}`, now);
+  if (isHeld(result)) return result;
+  throw usageError("run_locked", `run directory ${dir} is being trained by ${describeHolder(result)} (lock file ${path}); wait for it to finish or stop it`);
+}
 
 /**
  * The run directory of this invocation:

@@ -15,15 +15,16 @@ import { buildNetwork, checkpointIdentity, loadPretrainedWeights, startingState,
 import type { CheckpointIdentity } from "./checkpoint.ts";
 import type { LoopState } from "./loop.ts";
 import { runSourceSeeds, type TrainParams } from "./params.ts";
-import { resolveRunDir } from "./run-dir.ts";
+import { lockRunDir, resolveRunDir } from "./run-dir.ts";
 
 /**
  * The `train` task: one training run into a results* directory (REFERENCE.md lists the
  * artifacts; every random draw comes from a named stream of `--seed`). Read top to bottom:
  * 1. check every input and build the network, before any directory is made: a bad input
  *    leaves nothing behind;
- * 2. take the run directory (a new `results*`, `--run-dir`, or the one to resume), mark it
- *    running, and put the lines logged so far at the top of its run.log;
+ * 2. take the run directory (a new `results*`, `--run-dir`, or the one to resume), lock it
+ *    (`lockRunDir`: one process trains a directory at a time), mark it running, and put the
+ *    lines logged so far at the top of its run.log;
  * 3. train the remaining epochs, writing the best epoch's artifacts and a checkpoint after each;
  * 4. finish from the best epoch (summary.json last) — or record the error and mark it failed.
  */
@@ -31,35 +32,59 @@ export async function runTraining(params: TrainParams, ctx: TaskContext): Promis
   const early = recordingLogger(ctx.log, () => ctx.clock.now());
   const prov = provenance();
   checkInputPaths(params);
-  // A run to resume is found first (that makes no new directory); a new one is made after step 1.
+  // A run to resume is found first (that makes no new directory) and locked: a directory another
+  // process is training is refused before anything is loaded. A new one is made after step 1.
   const resumeTarget = params.resume ? resolveRunDir(params, () => "") : null;
-  const run = { ...params, resume: resumeTarget !== null && !resumeTarget.fresh };
-  const { backend, data, network } = await prepare(run, ctx, early.log, prov);
+  const resumeLock = resumeTarget ? lockRunDir(resumeTarget.dir, ctx.clock.now()) : undefined;
   try {
-    const dir = resumeTarget?.dir ?? resolveRunDir(params, (outdir) => ctx.artifacts.allocateRunDir(outdir)).dir;
-    early.replayInto(join(dir, "run.log"));
-    ctx.log.attachFile(join(dir, "run.log"));
+    const run = { ...params, resume: resumeTarget !== null && !resumeTarget.fresh };
+    const { backend, data, network } = await prepare(run, ctx, early.log, prov);
     try {
-      ctx.log.info(`run directory: ${dir}`);
-      if (resumeTarget?.fresh) ctx.log.warn(`--resume: no checkpoint in ${dir} yet (the run stopped during its first epoch): starting from epoch 1`);
-      // A resume refused here (other settings, data or backend) leaves the run as it was.
-      const identity = checkpointIdentity(run, backend.name, data);
-      const state = startingState(backend.tf, network, dir, identity, run, ctx.log);
-      markRun(dir, "running", ctx.clock.now());
+      const dir = resumeTarget?.dir ?? resolveRunDir(params, (outdir) => ctx.artifacts.allocateRunDir(outdir)).dir;
+      const lock = resumeLock ?? lockRunDir(dir, ctx.clock.now());
       try {
-        const result = await trainInto(dir, run, { backend, data, network, prov, identity, state }, ctx);
-        markRun(dir, "finished", ctx.clock.now());
-        return result;
-      } catch (err) {
-        ctx.log.error(`run failed: ${errorMessage(err)}`);
-        markRun(dir, "failed", ctx.clock.now(), errorMessage(err));
-        throw err;
+        return await trainInRunDir(dir, run, resumeTarget?.fresh === true, early, { backend, data, network, prov }, ctx);
+      } finally {
+        lock.release();
       }
     } finally {
-      ctx.log.detachFile();
+      network.dispose();
     }
   } finally {
-    network.dispose();
+    resumeLock?.release();
+  }
+}
+
+/** Step 2's end and steps 3–4: run.log, the starting state (checkpoint or fresh), training, and the run's status. */
+async function trainInRunDir(
+  dir: string,
+  run: TrainParams,
+  freshResume: boolean,
+  early: ReturnType<typeof recordingLogger>,
+  parts: { backend: InitializedBackend; data: TrainingData; network: Network; prov: Provenance },
+  ctx: TaskContext,
+): Promise<TaskResult> {
+  const { backend, data, network } = parts;
+  early.replayInto(join(dir, "run.log"));
+  ctx.log.attachFile(join(dir, "run.log"));
+  try {
+    ctx.log.info(`run directory: ${dir}`);
+    if (freshResume) ctx.log.warn(`--resume: no checkpoint in ${dir} yet (the run stopped during its first epoch): starting from epoch 1`);
+    // A resume refused here (other settings, data or backend) leaves the run as it was.
+    const identity = checkpointIdentity(run, backend.name, data);
+    const state = startingState(backend.tf, network, dir, identity, run, ctx.log);
+    markRun(dir, "running", ctx.clock.now());
+    try {
+      const result = await trainInto(dir, run, { ...parts, identity, state }, ctx);
+      markRun(dir, "finished", ctx.clock.now());
+      return result;
+    } catch (err) {
+      ctx.log.error(`run failed: ${errorMessage(err)}`);
+      markRun(dir, "failed", ctx.clock.now(), errorMessage(err));
+      throw err;
+    }
+  } finally {
+    ctx.log.detachFile();
   }
 }
 

@@ -1,10 +1,14 @@
 #include "pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace mammo {
@@ -44,11 +48,20 @@ class Pool {
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [&] { return pending_ == 0; });
     job_ = nullptr;
+    // a task that threw (std::bad_alloc from scratch memory) is rethrown here, once every thread is done
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
  private:
   void drain() {
-    for (int64_t i = next_.fetch_add(1); i < tasks_; i = next_.fetch_add(1)) (*job_)(i);
+    for (int64_t i = next_.fetch_add(1); i < tasks_; i = next_.fetch_add(1)) {
+      try {
+        (*job_)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
   }
 
   void worker() {
@@ -69,7 +82,12 @@ class Pool {
   void start(int threads) {
     threads_ = threads < 1 ? 1 : threads;
     quit_ = false;
-    for (int i = 1; i < threads_; i++) workers_.emplace_back([this] { worker(); });
+    try {
+      for (int i = 1; i < threads_; i++) workers_.emplace_back([this] { worker(); });
+    } catch (...) {  // the system refused a thread: keep those that started, report the refusal
+      threads_ = static_cast<int>(workers_.size()) + 1;
+      throw;
+    }
   }
 
   void stop() {
@@ -94,16 +112,18 @@ class Pool {
   int pending_ = 0;
   uint64_t generation_ = 0;
   bool quit_ = false;
+  std::exception_ptr error_;
 };
 
 int default_threads() {
   // MAMMO_NATIVE_THREADS overrides the hardware's count (tests compare 1 with 2 threads).
   if (const char* env = std::getenv("MAMMO_NATIVE_THREADS")) {
     int n = std::atoi(env);
-    if (n >= 1) return n;
+    if (n >= 1 && n <= kMaxThreads) return n;
+    std::fprintf(stderr, "mammo native: MAMMO_NATIVE_THREADS=%s is not in [1, %d]; using the hardware's count\n", env, kMaxThreads);
   }
   unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  return hw == 0 ? 1 : std::min(static_cast<int>(hw), kMaxThreads);
 }
 
 Pool& pool() {

@@ -8,8 +8,12 @@
 
 namespace mammo {
 
-/** Runs fn(0) … fn(n − 1), on the pool's threads and the calling thread; returns when all are done. */
+/** Runs fn(0) … fn(n − 1), on the pool's threads and the calling thread; returns when all are
+ *  done, rethrowing the first exception a task threw (std::bad_alloc from scratch memory). */
 void parallel_for(int64_t n, const std::function<void(int64_t)>& fn);
+
+/** Most threads the pool accepts (native/src/addon.cc refuses more; MAMMO_NATIVE_THREADS too). */
+constexpr int kMaxThreads = 256;
 
 /** Threads the pool uses (the caller included). */
 int pool_threads();

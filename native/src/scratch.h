@@ -6,7 +6,7 @@
 namespace mammo {
 
 /** Per-thread scratch slots. The pointer stays valid until the same slot is requested again on
- *  the same thread; the contents are undefined. */
+ *  the same thread; the contents are undefined. Throws std::bad_alloc when it cannot be allocated. */
 enum ScratchSlot { kScratchPad = 0, kScratchPack = 1, kScratchPartial = 2, kScratchTile = 3, kScratchSlots = 4 };
 
 float* scratch(ScratchSlot slot, size_t floats);

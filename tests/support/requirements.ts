@@ -1,4 +1,5 @@
 import { describe, test } from "bun:test";
+import { nativeBuilt } from "../../lib/backend/native/addon.ts";
 
 /**
  * What a test needs beyond npm packages: an apt package of the oracle suite, the native addon, a
@@ -29,6 +30,7 @@ const CHECKS: Record<string, { present: () => boolean; install: string }> = {
   "poppler-utils": { present: () => has("pdftoppm") && has("pdffonts") && has("pdfinfo"), install: "apt-get install poppler-utils" },
   chromium: { present: () => has("chromium"), install: "apt-get install chromium" },
   "systemd-analyze": { present: () => has("systemd-analyze"), install: "apt-get install systemd" },
+  "native addon": { present: () => nativeBuilt(), install: "node native/build.mjs (g++ and Node's headers; MAMMO_NATIVE_ADDON names another build)" },
   "mount namespaces": { present: () => has("unshare") && Bun.spawnSync(["unshare", "-rm", "true"]).exitCode === 0, install: "run as root or allow unprivileged user namespaces" },
 };
 export type Requirement = keyof typeof CHECKS;

@@ -1,10 +1,20 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TaskError, errorMessage } from "../../errors/index.ts";
+import { TaskError, errorMessage, usageError } from "../../errors/index.ts";
 
-/** Where `npm ci` (native/build.mjs → node-gyp) puts the compiled addon. */
-export const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/mammo_native.node", import.meta.url));
+/**
+ * The compiled addon: where `npm ci` (native/build.mjs → node-gyp) puts it, or the file
+ * MAMMO_NATIVE_ADDON names (the sanitizer build: native/build-sanitize/build/Release/mammo_native.node,
+ * loaded with the ASan runtime preloaded; native/README.md).
+ */
+export const ADDON_PATH = process.env.MAMMO_NATIVE_ADDON
+  ? resolve(process.env.MAMMO_NATIVE_ADDON)
+  : fileURLToPath(new URL("../../../native/build/Release/mammo_native.node", import.meta.url));
+
+/** Most threads the addon's pool accepts (native/src/pool.h's kMaxThreads). */
+export const MAX_THREADS = 256;
 
 /** The addon's function set this code expects (native/src/addon.cc's kApiVersion). */
 const API_VERSION = 1;
@@ -14,14 +24,16 @@ export type Geometry = Int32Array;
 
 /**
  * The addon's functions (native/src/addon.cc). Each reads Float32Arrays in place and writes into
- * a preallocated output; shapes are checked on the TypeScript side, not in C++.
+ * a preallocated output. Each also checks its arguments (every length against the shapes it is
+ * given, sizes ≥ 1, codes in range) and throws a RangeError/TypeError naming itself and the
+ * shape (`native conv2d: input length 100 does not match 1×8×8×3 = 192`) instead of running.
  */
 export interface NativeAddon {
   /** Version of the function set, API_VERSION when the build matches this code. */
   apiVersion(): number;
   /** Instruction set compiled in: "avx512", "avx2-fma", "avx" or "portable-4". */
   isa(): string;
-  /** Threads of the kernel pool; with n, resizes it first (MAMMO_NATIVE_THREADS sets the initial size). */
+  /** Threads of the kernel pool; with n (1 … MAX_THREADS), resizes it first (MAMMO_NATIVE_THREADS sets the initial size). */
   threads(n?: number): number;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number, transA: number, transB: number,
     strideA: number, strideB: number, bias: Float32Array | null, activation: number, alpha: number): void;
@@ -65,7 +77,19 @@ export function nativeBuilt(): boolean {
   return "addon" in loaded;
 }
 
+/**
+ * MAMMO_NATIVE_THREADS, when set, is a whole number of threads the pool accepts; otherwise the
+ * addon does not load (`backend_load_failed`: `--backend auto` warns and moves on, as for a broken build).
+ */
+function threadsEnvError(): TaskError | undefined {
+  const value = process.env.MAMMO_NATIVE_THREADS;
+  if (value === undefined || (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_THREADS)) return undefined;
+  return usageError("backend_load_failed", `MAMMO_NATIVE_THREADS=${JSON.stringify(value)} is not a whole number in [1, ${MAX_THREADS}]`);
+}
+
 function tryLoad(): { addon: NativeAddon } | { error: TaskError } {
+  const threadsError = threadsEnvError();
+  if (threadsError) return { error: threadsError };
   if (!existsSync(ADDON_PATH)) {
     return {
       error: new TaskError("backend_unavailable", `backend native unavailable: ${ADDON_PATH} was not built (run: node native/build.mjs)`, {

@@ -3,11 +3,12 @@ import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs";
 import { MathBackendCPU, version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 import { adamwKernelConfig } from "./adamw.ts";
-import { freeBackpropEarly } from "./backprop.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { nativeKernelConfigs } from "./kernels/index.ts";
-import { gradientKernelConfigs, routeGradientsToNative } from "./gradients.ts";
-import { fusedLayerKernelConfigs, routeLayersToNative } from "./layers.ts";
+import { gradientKernelConfigs } from "./gradients.ts";
+import { fusedLayerKernelConfigs } from "./layers.ts";
+import { installNativePatches } from "./patches.ts";
+import { assertPatchableTfjs } from "./tfjs-version.ts";
 
 type TF = typeof tfjs;
 
@@ -77,15 +78,23 @@ export class NativeBackend extends MathBackendCPU {
 /**
  * Registers the "native" backend with `tf` (priority 0: it is used only when asked for):
  * every cpu kernel under the name "native", then the project's native kernels over them, the
- * fused batch-norm/swish routes of tfjs-layers (layers.ts), the one-pass Mean gradient
- * (gradients.ts), the AdamW kernel (adamw.ts) and the early release of what backpropagation is
- * done with (backprop.ts). Call before `tf.setBackend("native")`.
- * Idempotent. Throws a TaskError when the addon is not built (`backend_unavailable`) or does
- * not load or is out of date (`backend_load_failed`).
+ * fused batch-norm/swish kernels (layers.ts), the one-pass Mean gradient's kernel (gradients.ts)
+ * and the AdamW kernel (adamw.ts). Call before `tf.setBackend("native")`, which creates the
+ * backend and only then installs the patches of tfjs-layers and the Mean gradient (patches.ts;
+ * uninstallNativePatches removes them). Idempotent. Throws a TaskError when the addon is not
+ * built (`backend_unavailable`), does not load, is out of date, or tfjs is not the version the
+ * patches were written for (`backend_load_failed`).
  */
 export async function registerNativeBackend(tf: TF): Promise<void> {
+  assertPatchableTfjs({ layers: tf.version_layers, core: tf.version_core });
   const addon = loadAddon();
-  if (tf.findBackendFactory("native") === null) tf.registerBackend("native", () => new NativeBackend(addon), 0);
+  if (tf.findBackendFactory("native") === null) {
+    tf.registerBackend("native", () => {
+      const backend = new NativeBackend(addon);
+      installNativePatches(tf);
+      return backend;
+    }, 0);
+  }
   for (const config of tf.getKernelsForBackend("cpu")) {
     if (tf.getKernel(config.kernelName, "native") === undefined) tf.registerKernel({ ...config, backendName: "native" });
   }
@@ -95,12 +104,6 @@ export async function registerNativeBackend(tf: TF): Promise<void> {
     if (current !== undefined) tf.unregisterKernel(config.kernelName, "native");
     tf.registerKernel(config);
   }
-  routeLayersToNative(tf);
-  routeGradientsToNative(tf);
-  freeBackpropEarly(tf, "native", () => {
-    const backend = tf.engine().backend;
-    if (backend instanceof NativeBackend) backend.trimPool();
-  });
 }
 
 /** What summary.json should record about the native backend (fingerprints depend on it). */

@@ -22,6 +22,9 @@ interface Spent {
   returned: Set<Tensor>;
 }
 
+/** The engine's own members while the early release is installed (restored by keepBackpropToEnd). */
+let originals: { engine: EngineInternals; addTapeNode: EngineInternals["addTapeNode"]; gradients: EngineInternals["gradients"] } | null = null;
+
 /**
  * Frees each node's output gradients (dy) and saved forward tensors as soon as backpropagation
  * has moved past it, instead of at the end of the backward pass, where tfjs frees them: the step
@@ -31,15 +34,16 @@ interface Spent {
  * were only for it (a tensor has one producer) and its saved tensors are clones kept for it
  * alone. A tensor a thunk returned (a gradient passed through unchanged) and the caller's dy are
  * never freed here. First-order gradients on `backend` only; tfjs's end-of-pass disposal stays
- * (disposing twice is a no-op). `afterPass` runs after each backward pass on `backend`.
+ * (disposing twice is a no-op). After each backward pass on `backend`, the backend's `trimPool()`
+ * runs (NativeBackend: drops the recycled buffers the step did not reuse). Idempotent.
  */
-export function freeBackpropEarly(tf: TF, backend: string, afterPass: () => void): void {
-  const engine = tf.engine() as unknown as EngineInternals;
-  if ((engine.addTapeNode as { freesEarly?: boolean }).freesEarly) return;
-  const addTapeNode = engine.addTapeNode;
+export function freeBackpropEarly(tf: TF, backend: string): void {
+  if (originals !== null) return;
+  const engine = tf.engine() as unknown as EngineInternals & { backend: { trimPool?: () => void } };
+  const { addTapeNode, gradients } = engine;
+  originals = { engine, addTapeNode, gradients };
   let previous: Spent | null = null;
   let callersDy: Tensor | undefined;
-  const { gradients } = engine;
   engine.gradients = function (this: EngineInternals, f, xs, dy, ...rest) {
     previous = null;
     callersDy = dy;
@@ -48,10 +52,10 @@ export function freeBackpropEarly(tf: TF, backend: string, afterPass: () => void
     } finally {
       previous = null;
       callersDy = undefined;
-      if (this.backendName === backend) afterPass();
+      if (this.backendName === backend) engine.backend.trimPool?.();
     }
   };
-  const patched = function (this: EngineInternals, ...args: unknown[]): void {
+  engine.addTapeNode = function (this: EngineInternals, ...args: unknown[]): void {
     addTapeNode.apply(this, args);
     const node = this.state.activeTape?.at(-1);
     const gradient = node?.gradient;
@@ -65,8 +69,19 @@ export function freeBackpropEarly(tf: TF, backend: string, afterPass: () => void
       return watchReturns(thunks, spent.returned);
     };
   };
-  (patched as { freesEarly?: boolean }).freesEarly = true;
-  engine.addTapeNode = patched;
+}
+
+/** Puts the engine's own addTapeNode and gradients back (tfjs frees at the end of each pass again). */
+export function keepBackpropToEnd(): void {
+  if (originals === null) return;
+  originals.engine.addTapeNode = originals.addTapeNode;
+  originals.engine.gradients = originals.gradients;
+  originals = null;
+}
+
+/** Whether freeBackpropEarly is installed. */
+export function backpropFreesEarly(): boolean {
+  return originals !== null;
 }
 
 function watchReturns(thunks: Thunks, returned: Set<Tensor>): Thunks {

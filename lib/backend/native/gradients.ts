@@ -1,6 +1,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
-import type { KernelConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs";
+import type { GradConfig, KernelConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs";
 import { f32, output, type KernelArgs } from "./kernels/util.ts";
+import { assertPatchableTfjs } from "./tfjs-version.ts";
 
 type TF = typeof tfjs;
 
@@ -38,18 +39,21 @@ export const gradientKernelConfigs: KernelConfig[] = [
   },
 ];
 
-let routed = false;
+/** tfjs-core's own Mean gradient while the native one is registered: what unrouteGradients puts back. */
+let originalMean: GradConfig | undefined;
 
 /**
  * tfjs's gradient of Mean builds a tensor of ones the size of x in JavaScript, multiplies and
  * divides (three full-size passes, the first one slow); on the native backend it is one
  * broadcast-and-divide kernel with the same result (dy/n). Other backends keep tfjs's gradient.
- * Idempotent.
+ * Refuses another tfjs-core version than the one it was written for (tfjs-version.ts).
+ * Idempotent; unrouteGradients undoes it.
  */
 export function routeGradientsToNative(tf: TF): void {
-  if (routed) return;
-  routed = true;
+  if (originalMean) return;
+  assertPatchableTfjs({ layers: tf.version_layers, core: tf.version_core });
   const mean = tf.getGradient("Mean");
+  originalMean = mean;
   tf.registerGradient({
     ...mean,
     gradFunc: (dy, saved, attrs) => {
@@ -63,4 +67,16 @@ export function routeGradientsToNative(tf: TF): void {
       };
     },
   });
+}
+
+/** Registers tfjs-core's own Mean gradient again (the very object it had; no-op when not routed). */
+export function unrouteGradients(tf: TF): void {
+  if (!originalMean) return;
+  tf.registerGradient(originalMean);
+  originalMean = undefined;
+}
+
+/** Whether routeGradientsToNative's Mean gradient is registered. */
+export function gradientsRouted(): boolean {
+  return originalMean !== undefined;
 }

@@ -2,6 +2,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { KernelConfig, NamedAttrMap, Tensor, TensorInfo } from "@tensorflow/tfjs";
 import { UNARY } from "./kernels/elementwise.ts";
 import { f32, output, type KernelArgs } from "./kernels/util.ts";
+import { assertPatchableTfjs } from "./tfjs-version.ts";
 
 type TF = typeof tfjs;
 
@@ -89,7 +90,7 @@ interface LayerVariableLike {
   read(): Tensor;
   write(value: Tensor): void;
 }
-interface BatchNormLayerLike {
+export interface BatchNormLayerLike {
   axis: number;
   momentum: number;
   epsilon: number;
@@ -101,25 +102,27 @@ interface BatchNormLayerLike {
   movingVariance: LayerVariableLike;
   call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[];
 }
-interface ActivationFnLike {
+export interface ActivationFnLike {
   apply(x: Tensor, alpha?: number): Tensor;
 }
 
-let routed = false;
+/** tfjs-layers' BatchNormalization and Swish prototypes: the objects whose `call` / `apply` the routes replace. */
+export function layerPrototypes(tf: TF): { batchNorm: BatchNormLayerLike; swish: ActivationFnLike } {
+  const layer = tf.layers.activation({ activation: "swish" }) as unknown as { activation: ActivationFnLike };
+  return {
+    batchNorm: Object.getPrototypeOf(tf.layers.batchNormalization({})) as BatchNormLayerLike,
+    swish: Object.getPrototypeOf(layer.activation) as ActivationFnLike,
+  };
+}
 
-/**
- * Registers the fused kernels' gradients and routes two tfjs-layers computations to them while
- * the "native" backend (or another of useFusedLayers) is in use:
- * - BatchNormalization.call in training mode (last axis, center and scale on), which tfjs
- *   computes as tf.moments + tf.batchNorm: here one statistics + normalisation kernel, whose
- *   gradient is one kernel too; the moving mean and variance are updated exactly as tfjs does;
- * - the swish activation (tfjs: mul(sigmoid(mul(x, 1)), x), three ops and six gradient ops).
- * On any other backend, or any other case, the original tfjs-layers code runs unchanged, so the
- * other backends' results do not move. Idempotent.
- */
-export function routeLayersToNative(tf: TF): void {
-  if (routed) return;
-  routed = true;
+/** The members the routes replaced, as they were: what unrouteLayers puts back. */
+let originals: { batchNorm: BatchNormLayerLike; call: BatchNormLayerLike["call"]; swish: ActivationFnLike; apply: ActivationFnLike["apply"] } | undefined;
+let gradientsRegistered = false;
+
+/** The fused kernels' gradients (registered once: tfjs cannot unregister a gradient; they apply to these kernels only). */
+function registerFusedGradients(tf: TF): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
     inputsToSave: ["x", "scale"],
@@ -137,14 +140,15 @@ export function routeLayersToNative(tf: TF): void {
     inputsToSave: ["x"],
     gradFunc: (dy, saved) => ({ x: () => tf.engine().runKernel(SWISH_GRAD, { x: (saved as Tensor[])[0]!, dy: dy as Tensor }) as Tensor }),
   });
+}
 
-  const bn = Object.getPrototypeOf(tf.layers.batchNormalization({})) as BatchNormLayerLike;
-  const batchNormCall = bn.call;
-  bn.call = function (this: BatchNormLayerLike, inputs, kwargs) {
+/** BatchNormalization.call in training mode through BATCH_NORM_TRAIN on the fused backends, else `original`. */
+function routedBatchNormCall(tf: TF, original: BatchNormLayerLike["call"]): BatchNormLayerLike["call"] {
+  return function (this: BatchNormLayerLike, inputs, kwargs) {
     const input = Array.isArray(inputs) && inputs.length === 1 ? inputs[0]! : inputs;
     if (!kwargs?.training || Array.isArray(input) || !fusedBackends.has(tf.getBackend()) || input.dtype !== "float32" || !this.center || !this.scale ||
       (this.axis >= 0 ? this.axis : this.axis + input.rank) !== input.rank - 1) {
-      return batchNormCall.call(this, inputs, kwargs);
+      return original.call(this, inputs, kwargs);
     }
     return tf.tidy(() => {
       const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x: input, scale: this.gamma.read(), offset: this.beta.read() }, {
@@ -160,12 +164,42 @@ export function routeLayersToNative(tf: TF): void {
       return y!;
     });
   };
+}
 
-  const layer = tf.layers.activation({ activation: "swish" }) as unknown as { activation: ActivationFnLike };
-  const swish = Object.getPrototypeOf(layer.activation) as ActivationFnLike;
-  const swishApply = swish.apply;
+/**
+ * Registers the fused kernels' gradients and routes two tfjs-layers computations to them while
+ * the "native" backend (or another of useFusedLayers) is in use:
+ * - BatchNormalization.call in training mode (last axis, center and scale on), which tfjs
+ *   computes as tf.moments + tf.batchNorm: here one statistics + normalisation kernel, whose
+ *   gradient is one kernel too; the moving mean and variance are updated exactly as tfjs does;
+ * - the swish activation (tfjs: mul(sigmoid(mul(x, 1)), x), three ops and six gradient ops).
+ * On any other backend, or any other case, the original tfjs-layers code runs unchanged, so the
+ * other backends' results do not move. Refuses another tfjs-layers version than the one these
+ * replacements were written for (tfjs-version.ts). Idempotent; unrouteLayers undoes it.
+ */
+export function routeLayersToNative(tf: TF): void {
+  if (originals) return;
+  assertPatchableTfjs({ layers: tf.version_layers, core: tf.version_core });
+  registerFusedGradients(tf);
+  const { batchNorm, swish } = layerPrototypes(tf);
+  originals = { batchNorm, call: batchNorm.call, swish, apply: swish.apply };
+  batchNorm.call = routedBatchNormCall(tf, originals.call);
+  const swishApply = originals.apply;
   swish.apply = function (this: ActivationFnLike, x, alpha = 1) {
     if (alpha !== 1 || !fusedBackends.has(tf.getBackend()) || x.dtype !== "float32") return swishApply.call(this, x, alpha);
     return tf.engine().runKernel(SWISH, { x }) as Tensor;
   };
+}
+
+/** Puts tfjs-layers' own BatchNormalization.call and swish apply back (no-op when not routed). */
+export function unrouteLayers(): void {
+  if (!originals) return;
+  originals.batchNorm.call = originals.call;
+  originals.swish.apply = originals.apply;
+  originals = undefined;
+}
+
+/** Whether routeLayersToNative's replacements are in place. */
+export function layersRouted(): boolean {
+  return originals !== undefined;
 }

@@ -63,298 +63,349 @@ const REFUSED: Record<number, string> = {
  * any other opcode is an error naming it and its byte offset. `what` names the source in errors.
  */
 export function unpickle(bytes: Uint8Array, hooks: UnpicklerHooks, what: string): PyValue {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const stack: StackItem[] = [];
-  const marks: number[] = [];
-  const memo = new Map<number, PyValue>();
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let pos = 0;
+  return new Unpickler(bytes, hooks, what).run();
+}
 
-  const fail = (message: string, at: number) => usageError("pretrained_unreadable", `${what}: ${message} (byte ${at})`);
-  const need = (n: number, at: number) => {
-    if (n < 0 || pos + n > bytes.byteLength) throw fail("truncated pickle", at);
-  };
-  const u8 = (at: number) => {
-    need(1, at);
-    return bytes[pos++] as number;
-  };
-  const u16 = (at: number) => {
-    need(2, at);
-    pos += 2;
-    return view.getUint16(pos - 2, true);
-  };
-  const u32 = (at: number) => {
-    need(4, at);
-    pos += 4;
-    return view.getUint32(pos - 4, true);
-  };
-  const u64 = (at: number) => {
-    need(8, at);
-    pos += 8;
-    const v = view.getBigUint64(pos - 8, true);
-    if (v > BigInt(bytes.byteLength)) throw fail("length past the end of the pickle", at);
+/** `bytes` read front to back, every length checked against what is left. */
+class PickleReader {
+  pos = 0;
+  private readonly view: DataView;
+  private readonly utf8 = new TextDecoder("utf-8", { fatal: true });
+  private readonly latin1 = new TextDecoder("latin1");
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly fail: (message: string, at: number) => Error,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  need(n: number, at: number): void {
+    if (n < 0 || this.pos + n > this.bytes.byteLength) throw this.fail("truncated pickle", at);
+  }
+  u8(at: number): number {
+    this.need(1, at);
+    return this.bytes[this.pos++] as number;
+  }
+  u16(at: number): number {
+    this.need(2, at);
+    this.pos += 2;
+    return this.view.getUint16(this.pos - 2, true);
+  }
+  u32(at: number): number {
+    this.need(4, at);
+    this.pos += 4;
+    return this.view.getUint32(this.pos - 4, true);
+  }
+  i32(at: number): number {
+    this.need(4, at);
+    this.pos += 4;
+    return this.view.getInt32(this.pos - 4, true);
+  }
+  /** An 8-byte length, which cannot exceed the pickle itself. */
+  u64(at: number): number {
+    this.need(8, at);
+    this.pos += 8;
+    const v = this.view.getBigUint64(this.pos - 8, true);
+    if (v > BigInt(this.bytes.byteLength)) throw this.fail("length past the end of the pickle", at);
     return Number(v);
-  };
-  const take = (n: number, at: number) => {
-    need(n, at);
-    pos += n;
-    return bytes.subarray(pos - n, pos);
-  };
-  const text = (n: number, at: number) => {
+  }
+  /** A big-endian float64 (BINFLOAT). */
+  f64(at: number): number {
+    this.need(8, at);
+    this.pos += 8;
+    return this.view.getFloat64(this.pos - 8, false);
+  }
+  take(n: number, at: number): Uint8Array {
+    this.need(n, at);
+    this.pos += n;
+    return this.bytes.subarray(this.pos - n, this.pos);
+  }
+  text(n: number, at: number): string {
     try {
-      return decoder.decode(take(n, at));
+      return this.utf8.decode(this.take(n, at));
     } catch (err) {
-      if (err instanceof TypeError) throw fail("invalid UTF-8 string", at);
+      if (err instanceof TypeError) throw this.fail("invalid UTF-8 string", at);
       throw err;
     }
-  };
-  const line = (at: number) => {
-    const end = bytes.indexOf(0x0a, pos);
-    if (end < 0) throw fail("unterminated line", at);
-    const s = new TextDecoder("latin1").decode(bytes.subarray(pos, end));
-    pos = end + 1;
+  }
+  latin(n: number, at: number): string {
+    return this.latin1.decode(this.take(n, at));
+  }
+  /** A newline-terminated line (GLOBAL's module and name). */
+  line(at: number): string {
+    const end = this.bytes.indexOf(0x0a, this.pos);
+    if (end < 0) throw this.fail("unterminated line", at);
+    const s = this.latin1.decode(this.bytes.subarray(this.pos, end));
+    this.pos = end + 1;
     return s;
-  };
-  const pop = (at: number): PyValue => {
-    const v = stack.pop();
-    if (v === undefined || v === MARK) throw fail("stack underflow", at);
+  }
+}
+
+const int = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+
+/** Little-endian two's complement of any length (LONG1, LONG4). */
+function long(raw: Uint8Array): number | bigint {
+  let v = 0n;
+  for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i] as number);
+  if (raw.length > 0 && ((raw[raw.length - 1] as number) & 0x80) !== 0) v -= 1n << BigInt(raw.length * 8);
+  return int(v);
+}
+
+/**
+ * The pickle machine: a stack with marks and a memo. Each opcode group has its method (values,
+ * containers, objects, memo and stack bookkeeping); `run` dispatches until STOP.
+ */
+class Unpickler {
+  private readonly stack: StackItem[] = [];
+  private readonly marks: number[] = [];
+  private readonly memo = new Map<number, PyValue>();
+  private readonly r: PickleReader;
+  private readonly fail: (message: string, at: number) => Error;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly hooks: UnpicklerHooks,
+    what: string,
+  ) {
+    this.fail = (message, at) => usageError("pretrained_unreadable", `${what}: ${message} (byte ${at})`);
+    this.r = new PickleReader(bytes, this.fail);
+  }
+
+  run(): PyValue {
+    for (;;) {
+      const at = this.r.pos;
+      const op = this.r.u8(at);
+      if (op === 0x2e) {
+        // STOP
+        if (this.stack.length !== 1 || this.marks.length !== 0) throw this.fail("STOP with a malformed stack", at);
+        return this.pop(at);
+      }
+      if (this.framing(op, at) || this.value(op, at) || this.container(op, at) || this.object(op, at) || this.bookkeeping(op, at)) continue;
+      const name = REFUSED[op];
+      throw this.fail(`pickle opcode ${name ?? "0x" + op.toString(16).padStart(2, "0")}${name ? ` (0x${op.toString(16)})` : ""} is not one a state dict needs`, at);
+    }
+  }
+
+  private pop(at: number): PyValue {
+    const v = this.stack.pop();
+    if (v === undefined || v === MARK) throw this.fail("stack underflow", at);
     return v;
-  };
-  const top = (at: number): PyValue => {
-    const v = stack[stack.length - 1];
-    if (v === undefined || v === MARK) throw fail("stack underflow", at);
+  }
+  private top(at: number): PyValue {
+    const v = this.stack[this.stack.length - 1];
+    if (v === undefined || v === MARK) throw this.fail("stack underflow", at);
     return v;
-  };
-  const popMark = (at: number): PyValue[] => {
-    const m = marks.pop();
-    if (m === undefined) throw fail("no MARK to pop to", at);
-    const items = stack.splice(m);
+  }
+  private popMark(at: number): PyValue[] {
+    const m = this.marks.pop();
+    if (m === undefined) throw this.fail("no MARK to pop to", at);
+    const items = this.stack.splice(m);
     items.shift();
     return items as PyValue[];
-  };
-  const asKey = (k: PyValue, at: number): PyKey => {
+  }
+  private asKey(k: PyValue, at: number): PyKey {
     if (k === null || typeof k === "string" || typeof k === "number" || typeof k === "bigint" || typeof k === "boolean") return k;
-    throw fail("a dict key that is not a string or a number", at);
-  };
-  const setItems = (target: PyValue, items: PyValue[], at: number) => {
-    if (!(target instanceof PyDict)) throw fail("SETITEM(S) on something that is not a dict", at);
-    if (items.length % 2 !== 0) throw fail("SETITEMS with an odd number of items", at);
-    for (let i = 0; i < items.length; i += 2) target.entries.set(asKey(items[i] as PyValue, at), items[i + 1] as PyValue);
-  };
-  const append = (target: PyValue, items: PyValue[], at: number) => {
-    if (!(target instanceof PyList)) throw fail("APPEND(S) on something that is not a list", at);
+    throw this.fail("a dict key that is not a string or a number", at);
+  }
+  private setItems(target: PyValue, items: PyValue[], at: number): void {
+    if (!(target instanceof PyDict)) throw this.fail("SETITEM(S) on something that is not a dict", at);
+    if (items.length % 2 !== 0) throw this.fail("SETITEMS with an odd number of items", at);
+    for (let i = 0; i < items.length; i += 2) target.entries.set(this.asKey(items[i] as PyValue, at), items[i + 1] as PyValue);
+  }
+  private append(target: PyValue, items: PyValue[], at: number): void {
+    if (!(target instanceof PyList)) throw this.fail("APPEND(S) on something that is not a list", at);
     target.items.push(...items);
-  };
-  const int = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-  const long = (raw: Uint8Array): number | bigint => {
-    // Little-endian two's complement of any length.
-    let v = 0n;
-    for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i] as number);
-    if (raw.length > 0 && ((raw[raw.length - 1] as number) & 0x80) !== 0) v -= 1n << BigInt(raw.length * 8);
-    return int(v);
-  };
+  }
 
-  for (;;) {
-    const at = pos;
-    const op = u8(at);
+  /** PROTO and FRAME: protocol version and length prefixes. */
+  private framing(op: number, at: number): boolean {
+    if (op === 0x80) {
+      // PROTO
+      if (this.r.u8(at) > 5) throw this.fail("pickle protocol above 5", at);
+    } else if (op === 0x95) {
+      this.r.u64(at); // FRAME: a length prefix only
+    } else return false;
+    return true;
+  }
+
+  /** Literal values: None, booleans, integers, floats, strings, bytes. */
+  private value(op: number, at: number): boolean {
+    const r = this.r;
+    let v: PyValue;
     switch (op) {
-      case 0x80: // PROTO
-        if (u8(at) > 5) throw fail("pickle protocol above 5", at);
-        break;
-      case 0x95: // FRAME: a length prefix only
-        u64(at);
-        break;
-      case 0x2e: // STOP
-        if (stack.length !== 1 || marks.length !== 0) throw fail("STOP with a malformed stack", at);
-        return pop(at);
-      case 0x28: // MARK
-        marks.push(stack.length);
-        stack.push(MARK);
-        break;
-      case 0x4e: // NONE
-        stack.push(null);
-        break;
-      case 0x88: // NEWTRUE
-        stack.push(true);
-        break;
-      case 0x89: // NEWFALSE
-        stack.push(false);
-        break;
-      case 0x4a: // BININT
-        need(4, at);
-        stack.push(view.getInt32(pos, true));
-        pos += 4;
-        break;
-      case 0x4b: // BININT1
-        stack.push(u8(at));
-        break;
-      case 0x4d: // BININT2
-        stack.push(u16(at));
-        break;
-      case 0x8a: // LONG1
-        stack.push(long(take(u8(at), at)));
-        break;
-      case 0x8b: // LONG4
-        stack.push(long(take(u32(at), at)));
-        break;
-      case 0x47: // BINFLOAT (big-endian)
-        need(8, at);
-        stack.push(view.getFloat64(pos, false));
-        pos += 8;
-        break;
-      case 0x58: // BINUNICODE
-        stack.push(text(u32(at), at));
-        break;
-      case 0x8c: // SHORT_BINUNICODE
-        stack.push(text(u8(at), at));
-        break;
-      case 0x8d: // BINUNICODE8
-        stack.push(text(u64(at), at));
-        break;
-      case 0x54: // BINSTRING (Python 2 str)
-        stack.push(new TextDecoder("latin1").decode(take(u32(at), at)));
-        break;
-      case 0x55: // SHORT_BINSTRING
-        stack.push(new TextDecoder("latin1").decode(take(u8(at), at)));
-        break;
-      case 0x42: // BINBYTES
-        stack.push(take(u32(at), at).slice());
-        break;
-      case 0x43: // SHORT_BINBYTES
-        stack.push(take(u8(at), at).slice());
-        break;
-      case 0x8e: // BINBYTES8
-        stack.push(take(u64(at), at).slice());
-        break;
+      case 0x4e: v = null; break; // NONE
+      case 0x88: v = true; break; // NEWTRUE
+      case 0x89: v = false; break; // NEWFALSE
+      case 0x4a: v = r.i32(at); break; // BININT
+      case 0x4b: v = r.u8(at); break; // BININT1
+      case 0x4d: v = r.u16(at); break; // BININT2
+      case 0x8a: v = long(r.take(r.u8(at), at)); break; // LONG1
+      case 0x8b: v = long(r.take(r.u32(at), at)); break; // LONG4
+      case 0x47: v = r.f64(at); break; // BINFLOAT (big-endian)
+      case 0x58: v = r.text(r.u32(at), at); break; // BINUNICODE
+      case 0x8c: v = r.text(r.u8(at), at); break; // SHORT_BINUNICODE
+      case 0x8d: v = r.text(r.u64(at), at); break; // BINUNICODE8
+      case 0x54: v = r.latin(r.u32(at), at); break; // BINSTRING (Python 2 str)
+      case 0x55: v = r.latin(r.u8(at), at); break; // SHORT_BINSTRING
+      case 0x42: v = r.take(r.u32(at), at).slice(); break; // BINBYTES
+      case 0x43: v = r.take(r.u8(at), at).slice(); break; // SHORT_BINBYTES
+      case 0x8e: v = r.take(r.u64(at), at).slice(); break; // BINBYTES8
+      default: return false;
+    }
+    this.stack.push(v);
+    return true;
+  }
+
+  /** Lists, tuples and dicts, and what fills them. */
+  private container(op: number, at: number): boolean {
+    switch (op) {
       case 0x5d: // EMPTY_LIST
-        stack.push(new PyList());
-        break;
+        this.stack.push(new PyList());
+        return true;
       case 0x6c: {
         // LIST
         const list = new PyList();
-        list.items.push(...popMark(at));
-        stack.push(list);
-        break;
+        list.items.push(...this.popMark(at));
+        this.stack.push(list);
+        return true;
       }
       case 0x61: {
         // APPEND
-        const item = pop(at);
-        append(top(at), [item], at);
-        break;
+        const item = this.pop(at);
+        this.append(this.top(at), [item], at);
+        return true;
       }
       case 0x65: {
         // APPENDS
-        const items = popMark(at);
-        append(top(at), items, at);
-        break;
+        const items = this.popMark(at);
+        this.append(this.top(at), items, at);
+        return true;
       }
       case 0x29: // EMPTY_TUPLE
-        stack.push(new PyTuple([]));
-        break;
+        this.stack.push(new PyTuple([]));
+        return true;
       case 0x74: // TUPLE
-        stack.push(new PyTuple(popMark(at)));
-        break;
+        this.stack.push(new PyTuple(this.popMark(at)));
+        return true;
       case 0x85:
       case 0x86:
       case 0x87: {
         // TUPLE1..3
-        const n = op - 0x84;
         const items: PyValue[] = [];
-        for (let i = 0; i < n; i++) items.unshift(pop(at));
-        stack.push(new PyTuple(items));
-        break;
+        for (let i = 0; i < op - 0x84; i++) items.unshift(this.pop(at));
+        this.stack.push(new PyTuple(items));
+        return true;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PyDict());
-        break;
+        this.stack.push(new PyDict());
+        return true;
       case 0x64: {
         // DICT
         const dict = new PyDict();
-        setItems(dict, popMark(at), at);
-        stack.push(dict);
-        break;
+        this.setItems(dict, this.popMark(at), at);
+        this.stack.push(dict);
+        return true;
       }
       case 0x73: {
         // SETITEM
-        const value = pop(at);
-        const key = pop(at);
-        setItems(top(at), [key, value], at);
-        break;
+        const value = this.pop(at);
+        const key = this.pop(at);
+        this.setItems(this.top(at), [key, value], at);
+        return true;
       }
       case 0x75: {
         // SETITEMS
-        const items = popMark(at);
-        setItems(top(at), items, at);
-        break;
+        const items = this.popMark(at);
+        this.setItems(this.top(at), items, at);
+        return true;
       }
+      default:
+        return false;
+    }
+  }
+
+  /** Globals, calls, object state and persistent ids: all through the caller's hooks. */
+  private object(op: number, at: number): boolean {
+    switch (op) {
       case 0x63: {
         // GLOBAL "module\nname\n": refused here, before anything could use it
-        const module = line(at);
-        stack.push(hooks.global(module, line(at), at));
-        break;
+        const module = this.r.line(at);
+        this.stack.push(this.hooks.global(module, this.r.line(at), at));
+        return true;
       }
       case 0x93: {
         // STACK_GLOBAL
-        const name = pop(at);
-        const module = pop(at);
-        if (typeof module !== "string" || typeof name !== "string") throw fail("STACK_GLOBAL without two strings", at);
-        stack.push(hooks.global(module, name, at));
-        break;
+        const name = this.pop(at);
+        const module = this.pop(at);
+        if (typeof module !== "string" || typeof name !== "string") throw this.fail("STACK_GLOBAL without two strings", at);
+        this.stack.push(this.hooks.global(module, name, at));
+        return true;
       }
       case 0x52: // REDUCE
       case 0x81: {
         // NEWOBJ: cls.__new__(cls, *args), built by the same hook
-        const args = pop(at);
-        const callable = pop(at);
-        if (!(callable instanceof PyGlobal) || !(args instanceof PyTuple)) throw fail(`${op === 0x52 ? "REDUCE" : "NEWOBJ"} on something that is not an allowed global with a tuple`, at);
-        stack.push(hooks.call(callable, args, at));
-        break;
+        const args = this.pop(at);
+        const callable = this.pop(at);
+        if (!(callable instanceof PyGlobal) || !(args instanceof PyTuple)) throw this.fail(`${op === 0x52 ? "REDUCE" : "NEWOBJ"} on something that is not an allowed global with a tuple`, at);
+        this.stack.push(this.hooks.call(callable, args, at));
+        return true;
       }
       case 0x62: {
         // BUILD: only a dict's attribute state (torch's `_metadata`) is accepted
-        const state = pop(at);
-        const target = top(at);
-        if (!(target instanceof PyDict)) throw fail("BUILD (setting an object's state) on something other than a dict", at);
+        const state = this.pop(at);
+        const target = this.top(at);
+        if (!(target instanceof PyDict)) throw this.fail("BUILD (setting an object's state) on something other than a dict", at);
         target.state = state;
-        break;
+        return true;
       }
       case 0x51: // BINPERSID
-        stack.push(hooks.persistent(pop(at), at));
-        break;
+        this.stack.push(this.hooks.persistent(this.pop(at), at));
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The memo, MARK and the plain stack operations. */
+  private bookkeeping(op: number, at: number): boolean {
+    switch (op) {
+      case 0x28: // MARK
+        this.marks.push(this.stack.length);
+        this.stack.push(MARK);
+        return true;
       case 0x71: // BINPUT
-        memo.set(u8(at), top(at));
-        break;
+        this.memo.set(this.r.u8(at), this.top(at));
+        return true;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(at), top(at));
-        break;
+        this.memo.set(this.r.u32(at), this.top(at));
+        return true;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top(at));
-        break;
+        this.memo.set(this.memo.size, this.top(at));
+        return true;
       case 0x68: // BINGET
       case 0x6a: {
         // LONG_BINGET
-        const key = op === 0x68 ? u8(at) : u32(at);
-        const v = memo.get(key);
-        if (v === undefined) throw fail(`memo ${key} read before it was written`, at);
-        stack.push(v);
-        break;
+        const key = op === 0x68 ? this.r.u8(at) : this.r.u32(at);
+        const v = this.memo.get(key);
+        if (v === undefined) throw this.fail(`memo ${key} read before it was written`, at);
+        this.stack.push(v);
+        return true;
       }
       case 0x30: // POP
-        if (stack[stack.length - 1] === MARK) {
-          stack.pop();
-          marks.pop();
-        } else pop(at);
-        break;
+        if (this.stack[this.stack.length - 1] === MARK) {
+          this.stack.pop();
+          this.marks.pop();
+        } else this.pop(at);
+        return true;
       case 0x31: // POP_MARK
-        popMark(at);
-        break;
+        this.popMark(at);
+        return true;
       case 0x32: // DUP
-        stack.push(top(at));
-        break;
-      default: {
-        const name = REFUSED[op];
-        throw fail(`pickle opcode ${name ?? "0x" + op.toString(16).padStart(2, "0")}${name ? ` (0x${op.toString(16)})` : ""} is not one a state dict needs`, at);
-      }
+        this.stack.push(this.top(at));
+        return true;
+      default:
+        return false;
     }
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DICOM_ENCODINGS, MG_FOR_PRESENTATION_SOP_CLASS, TRANSFER_SYNTAX_UID, encodeDicom, storedRange, type DicomEncoding, type DicomWriteSpec } from "../../../lib/dicom/write/index.ts";
 import { stream } from "../../../lib/rng/index.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 /**
  * encodeDicom checked against independent implementations (apt: dcmtk libgdcm-tools
@@ -52,7 +53,6 @@ let dir: string;
 let cases: Case[] = [];
 let results = new Map<string, OracleResult>();
 const dump = new Map<string, { rc: number; stderr: string }>();
-const hasDciodvfy = Bun.spawnSync(["sh", "-c", "command -v dciodvfy"]).exitCode === 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "encode-dicom-oracle-"));
@@ -167,22 +167,24 @@ describe("encodeDicom against dcmtk, GDCM and pydicom", () => {
     }
   });
 
-  test.skipIf(!hasDciodvfy)("encodeDicom output passes dciodvfy, except the DX constraints a synthetic archive breaks on purpose", () => {
-    // DX/MG For Presentation requires unsigned pixels, identity rescale and a VOI window; the
-    // synthetic archive breaks these on purpose so decoders meet such files. Nothing else may be flagged.
-    const rescaled = /^Error - Unrecognized enumerated value <[^>]*> for value 1 of attribute <(Pixel Representation|Rescale Intercept|Rescale Slope)>$/;
-    const noWindow = /^Error - Missing attribute Type 1C Conditional Element=<(VOILUTSequence|WindowCenter)> Module=<(DXImage|VOILUTMacro)>$/;
-    for (const c of cases) {
-      const p = Bun.spawnSync(["dciodvfy", c.dcm]);
-      const errors = `${p.stdout.toString()}\n${p.stderr.toString()}`.split("\n").filter((l) => l.startsWith("Error"));
-      const unexpected = errors.filter((l) => {
-        if (c.spec.pixelRepresentation === 1 || c.spec.rescaleSlope !== undefined) if (rescaled.test(l)) return false;
-        if (c.spec.windowCenter === undefined && noWindow.test(l)) return false;
-        return true;
-      });
-      expect({ name: c.name, unexpected }).toEqual({ name: c.name, unexpected: [] });
-    }
-    // Files that keep every DX constraint (unsigned, identity rescale, window) were held to no errors at all.
-    expect(cases.filter((c) => c.spec.windowCenter !== undefined).length).toBe(15);
+  describeWith(["dicom3tools"])("dciodvfy", () => {
+    test("encodeDicom output passes dciodvfy, except the DX constraints a synthetic archive breaks on purpose", () => {
+      // DX/MG For Presentation requires unsigned pixels, identity rescale and a VOI window; the
+      // synthetic archive breaks these on purpose so decoders meet such files. Nothing else may be flagged.
+      const rescaled = /^Error - Unrecognized enumerated value <[^>]*> for value 1 of attribute <(Pixel Representation|Rescale Intercept|Rescale Slope)>$/;
+      const noWindow = /^Error - Missing attribute Type 1C Conditional Element=<(VOILUTSequence|WindowCenter)> Module=<(DXImage|VOILUTMacro)>$/;
+      for (const c of cases) {
+        const p = Bun.spawnSync(["dciodvfy", c.dcm]);
+        const errors = `${p.stdout.toString()}\n${p.stderr.toString()}`.split("\n").filter((l) => l.startsWith("Error"));
+        const unexpected = errors.filter((l) => {
+          if (c.spec.pixelRepresentation === 1 || c.spec.rescaleSlope !== undefined) if (rescaled.test(l)) return false;
+          if (c.spec.windowCenter === undefined && noWindow.test(l)) return false;
+          return true;
+        });
+        expect({ name: c.name, unexpected }).toEqual({ name: c.name, unexpected: [] });
+      }
+      // Files that keep every DX constraint (unsigned, identity rescale, window) were held to no errors at all.
+      expect(cases.filter((c) => c.spec.windowCenter !== undefined).length).toBe(15);
+    });
   });
 });

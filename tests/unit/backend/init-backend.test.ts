@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { gpuDeviceNodes, initBackend } from "../../../lib/backend/index.ts";
 import { nativeBuilt } from "../../../lib/backend/native/index.ts";
 import { TaskError } from "../../../lib/errors/index.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 /** Whether an optional tfjs-node package is installed on this machine. */
 function installed(pkg: string): boolean {
@@ -40,19 +42,27 @@ describe("initBackend", () => {
     expect(tf.getBackend()).toBe("wasm");
   });
 
-  test.skipIf(nativeBuilt())('initBackend("native") where the addon was not built is a TaskError with exit code 2', async () => {
-    const err = await initBackend("native").catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TaskError);
-    expect((err as TaskError).exitCode).toBe(2);
-    expect((err as TaskError).message).toContain("not built");
+  test('initBackend("native") where the addon was not built is a TaskError with exit code 2 naming the missing file', () => {
+    // MAMMO_NATIVE_ADDON points the loader at a file that does not exist: the state of a machine without a compiler
+    const missing = join(tmpdir(), "mammo-no-such-dir", "mammo_native.node");
+    const code = `import { initBackend } from ${JSON.stringify(join(import.meta.dir, "../../../lib/backend/index.ts"))};
+      const err = await initBackend("native").catch((e) => e);
+      console.log(JSON.stringify({ name: err?.constructor?.name, exitCode: err?.exitCode, message: err?.message }));`;
+    const run = Bun.spawnSync([process.execPath, "-e", code], { env: { ...process.env, MAMMO_NATIVE_ADDON: missing } });
+    const err = JSON.parse(run.stdout.toString().trim().split("\n").at(-1)!) as { name: string; exitCode: number; message: string };
+    expect(err.name).toBe("TaskError");
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain(`${missing} was not built`);
   });
 
-  test.skipIf(!nativeBuilt())('initBackend("native") runs tfjs on the project\'s native kernels', async () => {
-    const backend = await initBackend("native");
-    expect(backend.name).toBe("native");
-    expect(tf.getBackend()).toBe("native");
-    await initBackend("wasm");
-    expect(tf.getBackend()).toBe("wasm");
+  describeWith(["native addon"])("with the addon built", () => {
+    test('initBackend("native") runs tfjs on the project\'s native kernels', async () => {
+      const backend = await initBackend("native");
+      expect(backend.name).toBe("native");
+      expect(tf.getBackend()).toBe("native");
+      await initBackend("wasm");
+      expect(tf.getBackend()).toBe("wasm");
+    });
   });
 
   test.skipIf(hasTensorflow)('initBackend("tensorflow") without tfjs-node is one clear TaskError (exit 2) naming both packages', async () => {

@@ -3,6 +3,8 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Study } from "../../../lib/hpo/index.ts";
+import { processAlive, type ProcessId } from "../../../lib/runs/lock.ts";
 import { runTask } from "../../../lib/task/index.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
@@ -24,7 +26,7 @@ const base = {
 };
 
 interface HpoSummary {
-  trials: { number: number; params: Record<string, unknown>; state: string; value: number | null }[];
+  trials: { number: number; params: Record<string, unknown>; state: string; value: number | null; error: string | null }[];
   best: { number: number } | null;
 }
 const json = <T,>(path: string) => JSON.parse(readFileSync(path, "utf8")) as T;
@@ -69,20 +71,29 @@ test("a killed hpo study resumes without repeating finished trials", async () =>
   // Kill it once the first trial is complete and the second has started.
   for (;;) {
     if (Date.now() > deadline) throw new Error("hpo never finished its first trial");
+    // The study file appears only with its schema (Study.open), and attach waits out a writer's lock.
     if (existsSync(db)) {
-      const d = new Database(db, { readonly: true });
-      const done = d.query("SELECT count(*) AS n FROM trial WHERE state = 'complete'").get() as { n: number };
-      const running = d.query("SELECT count(*) AS n FROM trial WHERE state = 'running'").get() as { n: number };
-      d.close();
-      if (done.n >= 1 && running.n >= 1) break;
+      const study = Study.attach(db, "density");
+      const states = study.trials().map((t) => t.state);
+      study.close();
+      if (states.includes("complete") && states.includes("running")) break;
     }
     await Bun.sleep(100);
   }
   child.kill(9);
   await child.exited;
+  // Trial 1's train process outlives the killed study (an orphan): the resumed study must stop it
+  // before remaking the trial, or it keeps writing into the trial's run directory.
+  const orphanRecord = join(outdir, "events", "trial_0001.json.pid");
+  const orphan = existsSync(orphanRecord) ? (JSON.parse(readFileSync(orphanRecord, "utf8")) as ProcessId) : null;
   const firstDone = statSync(join(outdir, "trials", "trial_0000", "results", "summary.json")).mtimeMs;
   await runTask("hpo", { ...base, nTrials: 3, workers: 1, outdir }, { quiet: true });
+  if (orphan) expect(processAlive(orphan)).toBe(false);
   const summary = json<HpoSummary>(join(outdir, "hpo_summary.json"));
+  for (const t of summary.trials.filter((t) => t.state !== "complete")) {
+    const log = join(outdir, "logs", `trial_000${t.number}.log.err`);
+    console.error(`trial ${t.number} ${t.state}: ${t.error}\n${existsSync(log) ? readFileSync(log, "utf8").slice(-2000) : "(no log)"}`);
+  }
   expect(summary.trials.map((t) => [t.number, t.state])).toEqual([
     [0, "complete"],
     [1, "complete"],

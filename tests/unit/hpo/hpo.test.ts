@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomSample, searchSpaceSchema, shouldPrune, Study, tpeSample, median, type Observation } from "../../../lib/hpo/index.ts";
@@ -95,6 +95,47 @@ describe("Study (bun:sqlite)", () => {
     Study.open(path, config, new Date(0)).close();
     expect(() => Study.open(path, { ...config, seed: 43 }, new Date(0))).toThrow('study "s" in ' + path + " was created with a different seed (42 ≠ 43)");
   });
+  test("Study.attach on a file that is not a study says so, naming the file", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "study-")), "study.sqlite");
+    expect(() => Study.attach(path, "s")).toThrow(`no study database at ${path} (the hpo task has not created it yet)`);
+    writeFileSync(path, "");
+    expect(() => Study.attach(path, "s")).toThrow(`${path} is not an hpo study database (its study/trial/intermediate tables are missing)`);
+  });
+  test("processes opening one study while others attach and read it as soon as the file exists: none fails", async () => {
+    // Before the schema was written inside the file's creation, readers met "no such table" and "database is locked".
+    const study = join(import.meta.dir, "..", "..", "..", "lib", "hpo", "index.ts");
+    const script = (role: string, path: string) => `
+      import { Study } from ${JSON.stringify(study)};
+      import { existsSync } from "node:fs";
+      const path = ${JSON.stringify(path)};
+      const config = ${JSON.stringify(config)};
+      if (${JSON.stringify(role)} === "open") {
+        const s = Study.open(path, config, new Date(0));
+        for (let n = 0; n < 20; n++) if (s.claim(n, { n }, new Date(0))) s.finish(n, "complete", { value: n }, new Date(0));
+        s.close();
+      } else {
+        let reads = 0;
+        const deadline = Date.now() + 60000;
+        while (reads < 200 && Date.now() < deadline) {
+          if (!existsSync(path)) continue;
+          const s = Study.attach(path, "s");
+          s.trials();
+          s.close();
+          reads++;
+        }
+        if (reads < 200) throw new Error("the study never appeared");
+      }`;
+    for (let round = 0; round < 3; round++) {
+      const path = join(mkdtempSync(join(tmpdir(), "study-race-")), "study.sqlite");
+      const roles = ["read", "read", "open", "open"];
+      const procs = roles.map((role) => Bun.spawn([process.execPath, "-e", script(role, path)], { stdout: "ignore", stderr: "pipe" }));
+      const results = await Promise.all(procs.map(async (p, i) => ({ role: roles[i], code: await p.exited, err: (await new Response(p.stderr).text()).trim().split("\n").join(" / ") })));
+      expect(results.filter((r) => r.code !== 0)).toEqual([]);
+      const s = Study.attach(path, "s");
+      expect(s.trials().map((t) => t.number)).toEqual(Array.from({ length: 20 }, (_, n) => n));
+      s.close();
+    }
+  }, 120_000);
   test("shouldPrune: worse than the median of finished trials at the same epoch", () => {
     const path = join(mkdtempSync(join(tmpdir(), "study-")), "study.sqlite");
     const s = Study.open(path, config, new Date(0));

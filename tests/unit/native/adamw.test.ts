@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { nativeAdamWUpdate } from "../../../lib/backend/native/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
 import { notBuilt, randomValues, restoreBackend, useNative } from "./harness.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 beforeAll(async () => {
   if (!notBuilt) await useNative();
@@ -21,7 +22,7 @@ function bytes(values: ArrayLike<number>): Buffer {
   return Buffer.from(Float32Array.from(values).buffer);
 }
 
-describe.skipIf(notBuilt)("nativeAdamWUpdate", () => {
+describeWith(["native addon"])("nativeAdamWUpdate", () => {
   test("three steps give bit-identical weights and moments to lib/train/adamw.ts's tfjs ops on the cpu backend (kernel decayed, bias not)", () => {
     // reference: the AdamW class's op sequence on cpu
     tf.setBackend("cpu");

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { nativeDetails, registerNativeBackend } from "../../../lib/backend/native/index.ts";
 import { notBuilt, restoreBackend, useNative } from "./harness.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 beforeAll(async () => {
   if (!notBuilt) await useNative();
@@ -10,7 +11,7 @@ afterAll(async () => {
   if (!notBuilt) await restoreBackend();
 });
 
-describe.skipIf(notBuilt)("registerNativeBackend", () => {
+describeWith(["native addon"])("registerNativeBackend", () => {
   test("registerNativeBackend(tf) makes every cpu kernel available to the native backend, and a second call changes nothing", async () => {
     const before = new Map(tf.getKernelsForBackend("native").map((k) => [k.kernelName, k.kernelFunc]));
     await registerNativeBackend(tf);
@@ -29,7 +30,7 @@ describe.skipIf(notBuilt)("registerNativeBackend", () => {
   });
 });
 
-describe.skipIf(notBuilt)("the native backend's recycled output buffers", () => {
+describeWith(["native addon"])("the native backend's recycled output buffers", () => {
   test("dataSync() returns a copy that later kernels never overwrite", () => {
     const x = tf.tensor1d([-1, 2, -3, 4]);
     const y = tf.relu(x);
@@ -51,7 +52,7 @@ describe.skipIf(notBuilt)("the native backend's recycled output buffers", () => 
   });
 });
 
-describe.skipIf(notBuilt)("tfjs-layers routes on the native backend", () => {
+describeWith(["native addon"])("tfjs-layers routes on the native backend", () => {
   /** Kernels one training-mode call of `layer` runs on `backend`. */
   async function kernelsOf(backend: string, layer: tf.layers.Layer, shape: number[]): Promise<string[]> {
     tf.setBackend(backend);

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { loadAddon } from "../../../lib/backend/native/addon.ts";
 import { geometry } from "../../../lib/backend/native/kernels/util.ts";
 import { TOLERANCE, expectMatchesCpu, expectOpMatchesCpu, notBuilt, randomValues, relativeError, restoreBackend, useNative, type Inputs } from "./harness.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 // Every kernel the native backend computes in C++ is checked against tfjs's pure-JS cpu kernel
 // of the same name on random NHWC shapes: strides 1 and 2, same/valid/explicit padding, dilation
@@ -34,7 +35,7 @@ const label = (c: ConvCase) => `x ${c.x.join("×")}, ${c.k.join("×")}→${c.out
 const dyShape = (c: ConvCase, filter: Shape4, depthwise = false) =>
   tf.backend_util.computeConv2DInfo(c.x, filter, c.s, c.d, c.pad as "same", undefined, depthwise).outShape;
 
-describe.skipIf(notBuilt)("Conv2D / FusedConv2D (native) match the cpu kernels", () => {
+describeWith(["native addon"])("Conv2D / FusedConv2D (native) match the cpu kernels", () => {
   for (const c of convCases) {
     const filter: Shape4 = [c.k[0], c.k[1], c.x[3], c.out];
     const inputs: Inputs = { x: { shape: c.x, values: randomValues(c.x, "x") }, filter: { shape: filter, values: randomValues(filter, "w") } };
@@ -58,7 +59,7 @@ describe.skipIf(notBuilt)("Conv2D / FusedConv2D (native) match the cpu kernels",
   }
 });
 
-describe.skipIf(notBuilt)("Conv2DBackpropInput / Conv2DBackpropFilter (native) match the cpu kernels", () => {
+describeWith(["native addon"])("Conv2DBackpropInput / Conv2DBackpropFilter (native) match the cpu kernels", () => {
   // tfjs's gradient kernels take no dilation
   for (const c of convCases.filter((c) => c.d === 1)) {
     const filter: Shape4 = [c.k[0], c.k[1], c.x[3], c.out];
@@ -90,7 +91,7 @@ const dwCases: DwCase[] = [
   { x: [2, 13, 12, 40], k: 3, s: 2, pad: "valid", d: 1 },
 ];
 
-describe.skipIf(notBuilt)("depthwise convolution kernels (native) match the cpu kernels", () => {
+describeWith(["native addon"])("depthwise convolution kernels (native) match the cpu kernels", () => {
   for (const c of dwCases) {
     const filter: Shape4 = [c.k, c.k, c.x[3], 1];
     const conv = { x: c.x, k: [c.k, c.k] as [number, number], out: c.x[3], s: c.s, pad: c.pad, d: c.d };
@@ -135,7 +136,7 @@ describe.skipIf(notBuilt)("depthwise convolution kernels (native) match the cpu 
   });
 });
 
-describe.skipIf(notBuilt)("dilated convolution gradients (native) are the adjoints of the forward kernels", () => {
+describeWith(["native addon"])("dilated convolution gradients (native) are the adjoints of the forward kernels", () => {
   // For y = conv(x, w), linear in x and in w: Σ y·dy = Σ x·dx(dy) = Σ w·dw(x, dy). The forward
   // kernels match the cpu ones above; tfjs has no dilated gradient kernel to compare with (its
   // Conv2D gradient kernels take no dilation, so those are called through the addon).
@@ -174,7 +175,7 @@ describe.skipIf(notBuilt)("dilated convolution gradients (native) are the adjoin
   }
 });
 
-describe.skipIf(notBuilt)("BatchMatMul / _FusedMatMul (native) match the cpu kernels", () => {
+describeWith(["native addon"])("BatchMatMul / _FusedMatMul (native) match the cpu kernels", () => {
   const cases: [a: number[], b: number[], transposeA: boolean, transposeB: boolean][] = [
     [[1, 5, 7], [1, 7, 3], false, false],
     [[1, 7, 5], [1, 7, 3], true, false],
@@ -201,7 +202,7 @@ describe.skipIf(notBuilt)("BatchMatMul / _FusedMatMul (native) match the cpu ker
   }
 });
 
-describe.skipIf(notBuilt)("FusedBatchNorm (native) matches the cpu kernel", () => {
+describeWith(["native addon"])("FusedBatchNorm (native) matches the cpu kernel", () => {
   const x = [2, 5, 6, 7];
   const variance = Float32Array.from(randomValues([7], "v"), (v) => Math.abs(v) + 0.1);
   test("x 2×5×6×7 with per-channel mean, variance, offset and scale", () => {
@@ -216,7 +217,7 @@ describe.skipIf(notBuilt)("FusedBatchNorm (native) matches the cpu kernel", () =
   });
 });
 
-describe.skipIf(notBuilt)("binary element-wise kernels (native) match the cpu kernels, with broadcasting", () => {
+describeWith(["native addon"])("binary element-wise kernels (native) match the cpu kernels, with broadcasting", () => {
   const pairs: [number[], number[]][] = [
     [[2, 3, 4, 5], [5]], [[2, 3, 4, 5], [2, 1, 1, 5]], [[2, 3, 4, 5], []], [[3, 1], [1, 4]], [[6, 7], [6, 7]], [[1, 1, 1, 5], [2, 3, 4, 5]],
     [[4, 1, 3], [4, 5, 1]],
@@ -235,7 +236,7 @@ describe.skipIf(notBuilt)("binary element-wise kernels (native) match the cpu ke
   });
 });
 
-describe.skipIf(notBuilt)("unary element-wise kernels (native) match the cpu kernels", () => {
+describeWith(["native addon"])("unary element-wise kernels (native) match the cpu kernels", () => {
   const shape = [3, 5, 7];
   const signed = randomValues(shape, "x").map((v) => v * 3);
   const positive = signed.map((v) => Math.abs(v) + 0.05);
@@ -287,7 +288,7 @@ function expectOutputs(name: string, values: Float32Array): Float32Array[] {
   return [native];
 }
 
-describe.skipIf(notBuilt)("Sum / Mean / Max / Min (native) match the cpu kernels", () => {
+describeWith(["native addon"])("Sum / Mean / Max / Min (native) match the cpu kernels", () => {
   const cases: [number[], number[], boolean][] = [
     [[4, 6, 5], [0], false], [[4, 6, 5], [1], true], [[4, 6, 5], [2], false], [[4, 6, 5], [0, 1], false], [[4, 6, 5], [1, 2], true],
     [[4, 6, 5], [0, 2], false], [[4, 6, 5], [0, 1, 2], false], [[3, 1, 7, 2], [1, 2], false], [[3, 40000], [1], false], [[20000, 3], [0], false],
@@ -302,7 +303,7 @@ describe.skipIf(notBuilt)("Sum / Mean / Max / Min (native) match the cpu kernels
   }
 });
 
-describe.skipIf(notBuilt)("MaxPool / MaxPoolGrad (native) match the cpu kernels, ties included", () => {
+describeWith(["native addon"])("MaxPool / MaxPoolGrad (native) match the cpu kernels, ties included", () => {
   // values 0, 1, 2 only: most windows hold ties, which must send the gradient to the same pixel
   const cases: [Shape4, number, number, Pad][] = [
     [[2, 8, 9, 5], 2, 2, "valid"], [[2, 9, 9, 16], 3, 2, "same"], [[1, 7, 6, 3], 3, 1, "same"], [[2, 11, 10, 9], 2, 2, "same"],
@@ -322,7 +323,7 @@ describe.skipIf(notBuilt)("MaxPool / MaxPoolGrad (native) match the cpu kernels,
   }
 });
 
-describe.skipIf(notBuilt)("fused training kernels (native) match tfjs's composite ops on cpu", () => {
+describeWith(["native addon"])("fused training kernels (native) match tfjs's composite ops on cpu", () => {
   /** Output and gradients (input, then weights) of a training-mode layer call on `backend`, for a fixed dy. */
   function layerGrads(backend: string, make: () => tf.layers.Layer, shape: number[]): Float32Array[] {
     tf.setBackend(backend);
@@ -358,7 +359,7 @@ describe.skipIf(notBuilt)("fused training kernels (native) match tfjs's composit
   }
 });
 
-describe.skipIf(notBuilt)("ops through tfjs's own argument handling (native) match cpu", () => {
+describeWith(["native addon"])("ops through tfjs's own argument handling (native) match cpu", () => {
   test("tf.conv2d with dilation 2 and tf.depthwiseConv2d with stride 2", () => {
     const x = randomValues([1, 9, 10, 4], "x"), w = randomValues([3, 3, 4, 5], "w"), dw = randomValues([3, 3, 4, 1], "dw");
     expectOpMatchesCpu(() => tf.conv2d(tf.tensor4d(x, [1, 9, 10, 4]), tf.tensor4d(w, [3, 3, 4, 5]), 1, "same", "NHWC", 2));

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { ADDON_PATH, nativeThreads } from "../../../lib/backend/native/index.ts";
 import { convOutShape, notBuilt, randomValues, runKernel, restoreBackend, useNative, type Inputs, type Output } from "./harness.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 // The native kernels split their outputs (and long sums, in chunks) into tasks whose bounds
 // depend on the shapes only, so any number of threads gives the same bits. Shapes here are big
@@ -39,7 +40,7 @@ const dwFilter: [number, number, number, number] = [3, 3, 32, 1];
 const xDw: [number, number, number, number] = [4, 40, 40, 32];
 const val = (shape: number[], purpose: string) => ({ shape, values: randomValues(shape, purpose) });
 
-describe.skipIf(notBuilt)("native kernels give bit-identical outputs with 1 and 2 threads", () => {
+describeWith(["native addon"])("native kernels give bit-identical outputs with 1 and 2 threads", () => {
   const conv = { strides: 1, pad: "same", dataFormat: "NHWC", dilations: 1 };
   const dy = convOutShape(x, filter, 1, "same");
   test("Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter (5 summation groups) on 4×40×40×8 → 24 channels", () => {
@@ -76,12 +77,27 @@ describe.skipIf(notBuilt)("native kernels give bit-identical outputs with 1 and 
   });
 });
 
-describe.skipIf(notBuilt)("MAMMO_NATIVE_THREADS", () => {
+describeWith(["native addon"])("MAMMO_NATIVE_THREADS", () => {
   test("MAMMO_NATIVE_THREADS=1 starts the addon's pool with one thread", () => {
     const run = spawnSync(process.execPath, ["-e", `console.log(require(${JSON.stringify(ADDON_PATH)}).threads())`], {
       encoding: "utf8",
       env: { ...process.env, MAMMO_NATIVE_THREADS: "1" },
     });
     expect(run.stdout.trim()).toBe("1");
+  });
+
+  test("MAMMO_NATIVE_THREADS out of [1, 256]: loading the addon is a TaskError (exit 2) naming the value; the addon alone warns and uses the hardware's count", () => {
+    const load = `import { loadAddon } from ${JSON.stringify(new URL("../../../lib/backend/native/addon.ts", import.meta.url).pathname)};
+      try { loadAddon(); console.log("loaded"); } catch (e) { console.log(JSON.stringify({ exitCode: e.exitCode, message: e.message })); }`;
+    for (const value of ["0", "300", "1e9", "four"]) {
+      const run = spawnSync(process.execPath, ["-e", load], { encoding: "utf8", env: { ...process.env, MAMMO_NATIVE_THREADS: value } });
+      expect(JSON.parse(run.stdout.trim())).toEqual({ exitCode: 2, message: `MAMMO_NATIVE_THREADS="${value}" is not a whole number in [1, 256]` });
+    }
+    const raw = spawnSync(process.execPath, ["-e", `console.log(require(${JSON.stringify(ADDON_PATH)}).threads())`], {
+      encoding: "utf8",
+      env: { ...process.env, MAMMO_NATIVE_THREADS: "100000" },
+    });
+    expect(raw.stderr).toContain("mammo native: MAMMO_NATIVE_THREADS=100000 is not in [1, 256]; using the hardware's count");
+    expect(Number(raw.stdout.trim())).toBe(Math.min(navigator.hardwareConcurrency, 256));
   });
 });

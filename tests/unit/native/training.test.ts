@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { nativeThreads } from "../../../lib/backend/native/index.ts";
 import { buildModel, setDropoutStep } from "../../../lib/models/index.ts";
@@ -6,6 +6,7 @@ import { deriveSeed, stream } from "../../../lib/rng/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
 import { trainStep } from "../../../lib/train/step.ts";
 import { notBuilt, relativeError, restoreBackend, useNative } from "./harness.ts";
+import { describeWith } from "../../support/requirements.ts";
 
 // Training on the native backend: gradients and a few SGD steps agree with tfjs's cpu backend
 // (the reference), and the same seed gives bit-identical weights with 1 and 2 threads.
@@ -77,7 +78,7 @@ function expectSameGradients(model: tf.LayersModel, size: number, count: number)
   expect(Object.fromEntries(off)).toEqual({});
 }
 
-describe.skipIf(notBuilt)("training on the native backend agrees with the cpu backend", () => {
+describeWith(["native addon"])("training on the native backend agrees with the cpu backend", () => {
   test("one small-cnn training-mode step at 16×16 (fused batch norm, ReLU, max-pool): all 11 gradients within 1e-4", () => {
     const { model } = buildModel(tf, { arch: "small-cnn", imgSize: 16, seed: 3, dropout: 0 });
     setDropoutStep(model, 1);
@@ -117,7 +118,7 @@ describe.skipIf(notBuilt)("training on the native backend agrees with the cpu ba
   });
 });
 
-describe.skipIf(notBuilt)("training on the native backend is reproducible", () => {
+describeWith(["native addon"])("training on the native backend is reproducible", () => {
   /** Weights of a small-cnn after two AdamW steps of the project's trainStep with `threads` threads. */
   function weightsAfterTwoSteps(threads: number): Buffer[] {
     nativeThreads(threads);

@@ -98,3 +98,24 @@ describe("validateParams / ctx.runTask", () => {
     expect(validateParams(seed, { seeds: [7] })).toEqual({ seeds: [7], outdir: "outputs/seeds" });
   });
 });
+
+describe("buildGraph(experiment with split.testFrac)", () => {
+  test("adds an aggregate of the test part over the seeds' runs, which the report reads", async () => {
+    const withTest = experimentSchema.parse({ ...experiment, split: { valFrac: 0.2, testFrac: 0.15 }, cv: null, hpo: null });
+    const nodes = await resolveNodes(buildGraph(withTest), ROOT);
+    const testAgg = nodes.find((n) => n.id === "aggregate/test");
+    expect(testAgg?.params).toMatchObject({ part: "test", outdir: "/tmp/code-key/aggregate_test" });
+    expect(testAgg?.params.run).toEqual(nodes.find((n) => n.id === "aggregate")?.params.run);
+    expect(testAgg?.deps).toEqual(["train/seed-42"]);
+    expect(testAgg?.outputs).toEqual(["/tmp/code-key/aggregate_test/aggregate.json", "/tmp/code-key/aggregate_test/aggregate.csv"]);
+    const report = nodes.find((n) => n.id === "report");
+    expect(report?.params.testAggregate).toBe("/tmp/code-key/aggregate_test/aggregate.json");
+    expect(report?.deps).toContain("aggregate/test");
+    // Every split node (hold-out per seed) carves the same test part.
+    for (const n of nodes.filter((n) => n.task === "split")) expect(n.params.testFrac).toBe(0.15);
+  });
+
+  test("without a test part there is no test aggregate", () => {
+    expect(buildGraph(experiment).some((n) => n.id === "aggregate/test")).toBe(false);
+  });
+});

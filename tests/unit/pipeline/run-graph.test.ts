@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { runGraph, sourceClosure, type PipelineNode } from "../../../lib/pipeline/index.ts";
+import { dirname, join, resolve } from "node:path";
+import { runGraph, sourceClosure, type NodeOutcome, type PipelineNode, type RunOptions } from "../../../lib/pipeline/index.ts";
 import { createLogger } from "../../../lib/log/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 
@@ -63,6 +63,117 @@ describe("runGraph(nodes, options)", () => {
     (nodes[0] as PipelineNode).params = { seeds: [-1], outdir: join(dir, "a") };
     const { outcomes } = await run(nodes, join(dir, ".pipeline"));
     expect(outcomes.map((o) => o.status)).toEqual(["failed", "skipped", "ran"]);
+  });
+});
+
+describe("runGraph(nodes, {execute}) when the executor throws", () => {
+  test("resolves with that node failed, carrying the message, skips its dependents, runs the rest, and leaves no live timer (the process exits)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipeline-throw-"));
+    // In a child process: before the fix, the runner's progress interval kept it alive forever.
+    const script = `
+      import { runGraph } from ${JSON.stringify(join(ROOT, "lib", "pipeline", "index.ts"))};
+      import { createLogger } from ${JSON.stringify(join(ROOT, "lib", "log", "index.ts"))};
+      import { quietProgress } from ${JSON.stringify(join(ROOT, "lib", "progress", "index.ts"))};
+      import { mkdirSync, writeFileSync } from "node:fs";
+      const dir = ${JSON.stringify(dir)};
+      const nodes = [
+        { id: "a", task: "seed", params: {}, deps: [], outputs: [] },
+        { id: "b", task: "seed", params: {}, deps: ["a"], outputs: [] },
+        { id: "c", task: "seed", params: {}, deps: [], outputs: [dir + "/c/out.txt"] },
+      ];
+      const execute = async (node) => {
+        if (node.id === "a") throw new Error("sbatch: command not found");
+        mkdirSync(dir + "/c", { recursive: true });
+        writeFileSync(dir + "/c/out.txt", "c");
+        return 0;
+      };
+      const log = createLogger({ console: null, now: () => new Date(0) });
+      const result = await runGraph(nodes, { root: ${JSON.stringify(ROOT)}, stateDir: dir + "/.pipeline", jobs: 2, dryRun: false, log, progress: quietProgress, now: () => new Date(0), execute })
+        .catch((e) => ({ thrown: String(e) }));
+      console.log(JSON.stringify(result));
+    `;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const code = await child.exited;
+    clearTimeout(timer);
+    const out = await new Response(child.stdout).text();
+    expect({ code, signal: child.signalCode }).toEqual({ code: 0, signal: null });
+    const outcomes = JSON.parse(out.trim().split("\n").at(-1) as string) as { id: string; status: string; error?: string }[];
+    expect(outcomes.map((o) => [o.id, o.status])).toEqual([
+      ["a", "failed"],
+      ["b", "skipped"],
+      ["c", "ran"],
+    ]);
+    expect(outcomes[0]?.error).toBe("executor failed: sbatch: command not found");
+  }, 90_000);
+});
+
+/** An executor that writes each node's outputs after `ms`, recording which nodes overlapped. */
+function recordingExecutor(ms: number) {
+  const running = new Set<string>();
+  const executed: string[] = [];
+  const overlaps: string[][] = [];
+  const execute = async (node: PipelineNode) => {
+    running.add(node.id);
+    overlaps.push([...running].sort());
+    executed.push(node.id);
+    await Bun.sleep(ms);
+    for (const out of node.outputs) {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, node.id);
+    }
+    running.delete(node.id);
+    return 0;
+  };
+  return { execute, executed, overlaps };
+}
+
+function options(stateDir: string, extra: Partial<RunOptions>, lines: string[] = []): RunOptions {
+  const log = createLogger({ console: null, now: () => new Date(0) });
+  return { root: ROOT, stateDir, jobs: 4, dryRun: false, log: { ...log, info: (m: string) => lines.push(m) }, progress: quietProgress, now: () => new Date(0), ...extra };
+}
+
+describe("runGraph: two runs of one graph at once (node locks)", () => {
+  test("each node is executed once; the second run waits for it, says so, and takes it from the cache", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipeline-twice-"));
+    const nodes = graph(dir, [42]);
+    const { execute, executed } = recordingExecutor(300);
+    const lines: string[][] = [[], []];
+    const [a, b] = await Promise.all([0, 1].map((i) => runGraph(nodes, options(join(dir, ".pipeline"), { execute }, lines[i]))));
+    expect(executed.sort()).toEqual(["a", "b", "c"]);
+    const statuses = (a as NodeOutcome[]).map((o, i) => [o.id, [o.status, (b as NodeOutcome[])[i]?.status].sort()]);
+    expect(statuses).toEqual([
+      ["a", ["cached", "ran"]],
+      ["b", ["cached", "ran"]],
+      ["c", ["cached", "ran"]],
+    ]);
+    const waits = lines.flat().filter((l) => l.startsWith("waiting for node"));
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toMatch(new RegExp(`^waiting for node [abc] \\(locked by pid ${process.pid} since 1970-01-01T00:00:00.000Z\\)$`));
+    expect(readdirSync(join(dir, ".pipeline", "nodes")).sort()).toEqual(["a.json", "b.json", "c.json"]);
+  });
+});
+
+describe("runGraph: device slots", () => {
+  const nodes = (dir: string, backends: string[], task = "train"): PipelineNode[] =>
+    backends.map((backend, i) => ({ id: `n${i}`, task, params: { backend, i }, deps: [], outputs: [join(dir, `n${i}`, "out.txt")], codeFiles: [join(ROOT, "tasks", "seed.ts")] }));
+  const gpuOverlap = (overlaps: string[][], gpu: Set<string>) => Math.max(...overlaps.map((o) => o.filter((id) => gpu.has(id)).length));
+  test("--jobs 4 runs CPU nodes side by side but one GPU training at a time (default one slot)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipeline-slots-"));
+    const { execute, overlaps } = recordingExecutor(150);
+    await runGraph(nodes(dir, ["webgpu", "gpu", "wasm", "webgpu", "native"]), options(join(dir, ".pipeline"), { execute }));
+    expect(gpuOverlap(overlaps, new Set(["n0", "n1", "n3"]))).toBe(1);
+    expect(Math.max(...overlaps.map((o) => o.length))).toBeGreaterThanOrEqual(2);
+  });
+  test("--gpu-slots 2 lets two GPU trainings overlap; task train-gpu counts as GPU whatever its backend", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipeline-slots-"));
+    const { execute, overlaps } = recordingExecutor(150);
+    await runGraph(nodes(dir, ["webgpu", "webgpu", "webgpu"]), options(join(dir, ".pipeline"), { execute, gpuSlots: 2 }));
+    expect(gpuOverlap(overlaps, new Set(["n0", "n1", "n2"]))).toBe(2);
+    const dir2 = mkdtempSync(join(tmpdir(), "pipeline-slots-"));
+    const second = recordingExecutor(150);
+    await runGraph(nodes(dir2, ["auto", "auto"], "train-gpu"), options(join(dir2, ".pipeline"), { execute: second.execute }));
+    expect(gpuOverlap(second.overlaps, new Set(["n0", "n1"]))).toBe(1);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nativeBuilt } from "../../../lib/backend/native/index.ts";
+import { describeWith } from "../../support/requirements.ts";
 import { crossedComponents } from "../../../lib/stats/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
 import type { VarianceBody } from "../../../lib/variance/index.ts";
@@ -73,11 +73,13 @@ describe("runTask('variance', {experiment, design, n, sources})", () => {
     for (const d of Object.values(body.metrics)) for (const c of d.components) if (c.variance !== null) expect([c.variance, c.ci_high]).toEqual([0, 0]);
   });
 
-  test.skipIf(!nativeBuilt())("none on native: bit-identical too", async () => {
-    const { body } = await study({ design: "none", n: 2, bootstrap: 0, set: [`outdir=${JSON.stringify(join(dir, "native"))}`, "train.backend=native"], outdir: join(dir, "none-native") });
-    expect(body.backend).toBe("native");
-    expect(body.control?.bit_identical).toBe(true);
-    expect(body.metrics.kappa_quadratic.components[0]?.variance).toBe(0);
+  describeWith(["native addon"])("on native", () => {
+    test("none on native: bit-identical too", async () => {
+      const { body } = await study({ design: "none", n: 2, bootstrap: 0, set: [`outdir=${JSON.stringify(join(dir, "native"))}`, "train.backend=native"], outdir: join(dir, "none-native") });
+      expect(body.backend).toBe("native");
+      expect(body.control?.bit_identical).toBe(true);
+      expect(body.metrics.kappa_quadratic.components[0]?.variance).toBe(0);
+    });
   });
 
   test("bad input is refused before anything runs, naming the flag", async () => {
