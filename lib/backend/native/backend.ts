@@ -1,6 +1,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs";
 import { MathBackendCPU, version_cpu } from "@tensorflow/tfjs-backend-cpu";
+import { usageError } from "../../errors/index.ts";
 import { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 import { adamwKernelConfig } from "./adamw.ts";
 import { BufferPool } from "./buffer-pool.ts";
@@ -17,7 +18,8 @@ type TF = typeof tfjs;
  * addon reads and writes in place) with the hot kernels replaced by the project's C++ ones.
  */
 export class NativeBackend extends MathBackendCPU {
-  private readonly pool = new BufferPool();
+  /** Free buffers kept for reuse: MAMMO_NATIVE_POOL_MB (MiB), default 4 GiB (buffer-pool.ts). */
+  private readonly pool = new BufferPool(poolBytes(process.env.MAMMO_NATIVE_POOL_MB));
 
   constructor(readonly addon: NativeAddon) {
     super();
@@ -73,6 +75,14 @@ export class NativeBackend extends MathBackendCPU {
     this.pool.clear();
     super.dispose();
   }
+}
+
+/** The pool's cap in bytes from MAMMO_NATIVE_POOL_MB (undefined: the pool's default). */
+function poolBytes(mb: string | undefined): number | undefined {
+  if (mb === undefined || mb === "") return undefined;
+  const value = Number(mb);
+  if (!(Number.isFinite(value) && value >= 0)) throw usageError("bad_env", `MAMMO_NATIVE_POOL_MB: expected a number of MiB ≥ 0, got ${mb}`);
+  return value * 2 ** 20;
 }
 
 /**
