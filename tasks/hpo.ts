@@ -4,12 +4,13 @@ import { z } from "zod";
 import { pickMetrics } from "../lib/aggregate/index.ts";
 import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
-import { randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, trialProcessRecord, type SearchSpace, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { localTrialLauncher, randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, trialProcessRecord, type SearchSpace, type TrialLauncher, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { slurmTrialLauncher } from "../lib/pipeline/slurm/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { stream } from "../lib/rng/index.ts";
 import { stopOrphan } from "../lib/runs/orphans.ts";
 import { mean } from "../lib/stats/index.ts";
-import { defineTask } from "../lib/task/index.ts";
+import { defineTask, type TaskContext } from "../lib/task/index.ts";
 import { trainParams } from "../lib/train/params.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -20,6 +21,7 @@ function objectiveOf(runDir: string, objective: SearchSpace["objective"]): numbe
 }
 
 const trialName = (n: number) => `trial_${String(n).padStart(4, "0")}`;
+const eventFile = (outdir: string, name: string) => join(outdir, "events", `${name}.json`);
 
 export default defineTask({
   name: "hpo",
@@ -35,121 +37,38 @@ export default defineTask({
     outdir: z.string().default("outputs/hpo").describe("study.sqlite, trials/trial_NNNN/results and hpo_summary.json go here"),
     promote: z.number().int().nonnegative().default(0).describe("re-run the best K configurations on --seeds and rank them by the mean"),
     seeds: z.array(z.number().int().nonnegative()).default([42, 43, 44]).describe("seeds for --promote"),
+    launcher: z.enum(["local", "slurm"]).default("local").describe("where trials run: local child processes, or one Slurm job each (sbatch; the outdir must be on a shared file system)"),
+    trialSbatch: z.array(z.string()).default([]).describe("with --launcher slurm: sbatch options of every trial job (--trial-sbatch=--gres=gpu:1 --trial-sbatch=--time=1:00:00)"),
   }),
   examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
   // Trials run as `cli/main.ts train` processes, which no import statement shows.
   uses: ["train"],
   outputs: (p) => [join(p.outdir, "hpo_summary.json")],
   async run(params, ctx) {
-    const { space: spacePath, nTrials, timeout, workers, sampler, prune, study: studyName, outdir, promote, seeds, ...train } = params;
+    const { space: spacePath, nTrials, timeout, workers, sampler, prune, study: studyName, outdir, promote, seeds, launcher, trialSbatch, ...train } = params;
     const space = readSearchSpace(spacePath);
-    const known = new Set(Object.keys(trainParams.shape));
-    for (const name of [...Object.keys(space.params), ...Object.keys(space.fixed)]) {
-      if (!known.has(name)) throw usageError("bad_space", `${spacePath}: ${name} is not a train param (expected one of ${[...known].join(", ")})`);
-    }
+    checkSpace(space, spacePath);
     mkdirSync(join(outdir, "events"), { recursive: true });
     mkdirSync(join(outdir, "logs"), { recursive: true });
     const dbPath = join(outdir, "study.sqlite");
     const study = Study.open(dbPath, { name: studyName, sampler, seed: train.seed, direction: space.direction, objective: space.objective, space: canonicalJson(space) }, ctx.clock.now());
     const stale = study.releaseStale();
     if (stale.length) ctx.log.warn(`trials ${stale.join(", ")} were interrupted; running them again`);
-    const sign = space.direction === "maximize" ? 1 : -1;
-    const started = Date.now();
-    const bar = ctx.progress("trials", nTrials);
-    bar.update(study.trials().filter((t) => t.state !== "running").length);
-
-    const trialParams = (n: number): TrialParams => {
-      const rng = stream(train.seed, `hpo/trial/${n}`);
-      if (sampler === "random") return randomSample(space, rng);
-      const history = study.trials().filter((t) => t.state === "complete" && t.value !== null).map((t) => ({ params: t.params, score: sign * (t.value as number) }));
-      return tpeSample(space, history, rng);
+    const run: StudyRun = {
+      space,
+      train,
+      outdir,
+      study,
+      ctx,
+      prune,
+      sign: space.direction === "maximize" ? 1 : -1,
+      launcher: launcher === "slurm" ? slurmTrialLauncher({ sbatch: trialSbatch, log: ctx.log }) : localTrialLauncher,
     };
-
-    const eventFile = (name: string) => join(outdir, "events", `${name}.json`);
-    const runTrial = async (n: number, p: TrialParams, seed: number, runDir: string, name: string, withPruner: boolean) => {
-      const result = await runTrialProcess({
-        root: ROOT,
-        params: { ...train, ...space.fixed, ...p, seed, selectMetric: space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
-        eventFile: eventFile(name),
-        logFile: join(outdir, "logs", `${name}.log`),
-        jsonl: join(runDir, `ray_${name}.jsonl`),
-        objective: space.objective,
-        onEpoch: (epoch, value) => {
-          if (!withPruner) return false;
-          study.report(n, epoch, value);
-          return prune && shouldPrune(study, n, epoch, value);
-        },
-      });
-      return result;
-    };
-
-    const todo: number[] = [];
-    const doneNumbers = new Set(study.trials().map((t) => t.number));
-    for (let n = 0; n < nTrials; n++) if (!doneNumbers.has(n)) todo.push(n);
-    const active = new Set<Promise<void>>();
-    for (const n of todo) {
-      if (timeout !== undefined && (Date.now() - started) / 1000 > timeout) {
-        ctx.log.warn(`--timeout ${timeout}s reached: no new trials after ${n}`);
-        break;
-      }
-      while (active.size >= workers) await Promise.race(active);
-      const p = trialParams(n);
-      if (!study.claim(n, p, ctx.clock.now())) continue;
-      const name = trialName(n);
-      const runDir = join(outdir, "trials", name, "results");
-      // A trial interrupted by a killed study starts again from nothing, once the train process that
-      // study left running (orphaned by kill -9, still writing into the trial) is stopped.
-      const orphan = await stopOrphan(trialProcessRecord(eventFile(name)));
-      if (orphan) ctx.log.warn(`${name}: stopped pid ${orphan.pid}, left running by the interrupted study`);
-      rmSync(join(outdir, "trials", name), { recursive: true, force: true });
-      ctx.log.info(`${name}: ${JSON.stringify(p)}`);
-      const job = (async () => {
-        const r = await runTrial(n, p, train.seed, runDir, name, true);
-        if (r.pruned) {
-          study.finish(n, "pruned", { runDir, error: `pruned at epoch ${r.prunedAt}` }, ctx.clock.now());
-          ctx.log.info(`${name}: pruned at epoch ${r.prunedAt}`);
-        } else if (r.exitCode !== 0 || !existsSync(join(runDir, "summary.json"))) {
-          const error = `train exited with code ${r.exitCode} (log: ${join(outdir, "logs", `${name}.log.err`)})`;
-          study.finish(n, "failed", { runDir, error }, ctx.clock.now());
-          ctx.log.error(`${name}: failed: ${error}`);
-        } else {
-          const value = objectiveOf(runDir, space.objective);
-          study.finish(n, "complete", { runDir, value }, ctx.clock.now());
-          ctx.log.info(`${name}: ${space.objective} = ${value?.toFixed(4) ?? "n/a"}`);
-        }
-        bar.increment(1, { trial: name });
-      })();
-      const tracked: Promise<void> = job.finally(() => active.delete(tracked));
-      active.add(tracked);
-    }
-    await Promise.all(active);
-    bar.stop();
-
+    await runTrials(run, { nTrials, timeout, workers, sampler });
     const trials = study.trials();
-    const complete = trials.filter((t): t is TrialRecord & { value: number } => t.state === "complete" && t.value !== null).sort((a, b) => sign * (b.value - a.value) || a.number - b.number);
+    const complete = trials.filter((t): t is TrialRecord & { value: number } => t.state === "complete" && t.value !== null).sort((a, b) => run.sign * (b.value - a.value) || a.number - b.number);
     const best = complete[0] ?? null;
-    const promoted: { trial: number; params: TrialParams; runs: { seed: number; runDir: string; value: number | null; error?: string }[]; mean: number | null }[] = [];
-    for (const t of complete.slice(0, promote)) {
-      const runs: (typeof promoted)[number]["runs"] = [];
-      for (const seed of seeds) {
-        const name = `${trialName(t.number)}_seed_${seed}`;
-        const runDir = join(outdir, "promoted", trialName(t.number), `seed_${seed}`, "results");
-        if (!existsSync(join(runDir, "summary.json"))) {
-          rmSync(runDir, { recursive: true, force: true });
-          ctx.log.info(`promote ${trialName(t.number)}: seed ${seed}`);
-          const r = await runTrial(t.number, t.params, seed, runDir, name, false);
-          if (r.exitCode !== 0) {
-            runs.push({ seed, runDir, value: null, error: `train exited with code ${r.exitCode}` });
-            continue;
-          }
-        }
-        runs.push({ seed, runDir, value: objectiveOf(runDir, space.objective) });
-      }
-      const values = runs.map((r) => r.value).filter((v): v is number => v !== null);
-      promoted.push({ trial: t.number, params: t.params, runs, mean: values.length ? mean(values) : null });
-    }
-    // Rank promoted configurations by their mean over seeds, not by one lucky run.
-    promoted.sort((a, b) => sign * ((b.mean ?? -Infinity * sign) - (a.mean ?? -Infinity * sign)) || a.trial - b.trial);
+    const promoted = await promoteBest(run, complete.slice(0, promote), seeds);
     study.close();
     const path = join(outdir, "hpo_summary.json");
     ctx.artifacts.writeJson(path, {
@@ -172,3 +91,133 @@ export default defineTask({
     return { path, best: best?.number ?? null };
   },
 });
+
+/** Every name of the space (searched or fixed) must be a train param. */
+function checkSpace(space: SearchSpace, spacePath: string): void {
+  const known = new Set(Object.keys(trainParams.shape));
+  for (const name of [...Object.keys(space.params), ...Object.keys(space.fixed)]) {
+    if (!known.has(name)) throw usageError("bad_space", `${spacePath}: ${name} is not a train param (expected one of ${[...known].join(", ")})`);
+  }
+}
+
+/** What the steps of one study share. Only this process writes `study` (the SQLite database). */
+interface StudyRun {
+  space: SearchSpace;
+  /** The train params every trial shares. */
+  train: Record<string, unknown> & { seed: number };
+  outdir: string;
+  study: Study;
+  ctx: TaskContext;
+  prune: boolean;
+  /** 1 to maximize the objective, -1 to minimize it. */
+  sign: number;
+  launcher: TrialLauncher;
+}
+
+/** Trial n's params: random draws depend only on (seed, n); TPE also on the trials complete so far. */
+function nextParams(run: StudyRun, sampler: "random" | "tpe", n: number): TrialParams {
+  const rng = stream(run.train.seed, `hpo/trial/${n}`);
+  if (sampler === "random") return randomSample(run.space, rng);
+  const history = run.study.trials().filter((t) => t.state === "complete" && t.value !== null).map((t) => ({ params: t.params, score: run.sign * (t.value as number) }));
+  return tpeSample(run.space, history, rng);
+}
+
+/** One training of trial n's configuration; with the pruner, each epoch's objective is recorded and may stop it. */
+function runTrial(run: StudyRun, n: number, p: TrialParams, seed: number, runDir: string, name: string, withPruner: boolean) {
+  const { outdir, space, study } = run;
+  return runTrialProcess({
+    root: ROOT,
+    params: { ...run.train, ...space.fixed, ...p, seed, selectMetric: space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
+    eventFile: eventFile(outdir, name),
+    logFile: join(outdir, "logs", `${name}.log`),
+    jsonl: join(runDir, `ray_${name}.jsonl`),
+    objective: space.objective,
+    launcher: run.launcher,
+    onEpoch: (epoch, value) => {
+      if (!withPruner) return false;
+      study.report(n, epoch, value);
+      return run.prune && shouldPrune(study, n, epoch, value);
+    },
+  });
+}
+
+/** Runs the trials not in the database yet, `workers` at a time, until `nTrials` or the timeout. */
+async function runTrials(run: StudyRun, options: { nTrials: number; timeout?: number; workers: number; sampler: "random" | "tpe" }): Promise<void> {
+  const { study, ctx, outdir } = run;
+  const started = Date.now();
+  const bar = ctx.progress("trials", options.nTrials);
+  bar.update(study.trials().filter((t) => t.state !== "running").length);
+  const doneNumbers = new Set(study.trials().map((t) => t.number));
+  const active = new Set<Promise<void>>();
+  for (let n = 0; n < options.nTrials; n++) {
+    if (doneNumbers.has(n)) continue;
+    if (options.timeout !== undefined && (Date.now() - started) / 1000 > options.timeout) {
+      ctx.log.warn(`--timeout ${options.timeout}s reached: no new trials after ${n}`);
+      break;
+    }
+    while (active.size >= options.workers) await Promise.race(active);
+    const p = nextParams(run, options.sampler, n);
+    if (!study.claim(n, p, ctx.clock.now())) continue;
+    const name = trialName(n);
+    // A trial interrupted by a killed study starts again from nothing, once the train process that
+    // study left running (orphaned by kill -9, still writing into the trial) is stopped.
+    const orphan = await stopOrphan(trialProcessRecord(eventFile(outdir, name)));
+    if (orphan) ctx.log.warn(`${name}: stopped pid ${orphan.pid}, left running by the interrupted study`);
+    rmSync(join(outdir, "trials", name), { recursive: true, force: true });
+    ctx.log.info(`${name}: ${JSON.stringify(p)}`);
+    const job = finishTrial(run, n, p, name).then(() => bar.increment(1, { trial: name }));
+    const tracked: Promise<void> = job.finally(() => active.delete(tracked));
+    active.add(tracked);
+  }
+  await Promise.all(active);
+  bar.stop();
+}
+
+/** Runs trial n and records how it ended: pruned, failed (with its log) or complete (with its objective). */
+async function finishTrial(run: StudyRun, n: number, p: TrialParams, name: string): Promise<void> {
+  const { study, ctx, outdir, space } = run;
+  const runDir = join(outdir, "trials", name, "results");
+  const r = await runTrial(run, n, p, run.train.seed, runDir, name, true);
+  if (r.pruned) {
+    study.finish(n, "pruned", { runDir, error: `pruned at epoch ${r.prunedAt}` }, ctx.clock.now());
+    ctx.log.info(`${name}: pruned at epoch ${r.prunedAt}`);
+  } else if (r.exitCode !== 0 || !existsSync(join(runDir, "summary.json"))) {
+    const error = `train exited with code ${r.exitCode} (log: ${join(outdir, "logs", `${name}.log.err`)})`;
+    study.finish(n, "failed", { runDir, error }, ctx.clock.now());
+    ctx.log.error(`${name}: failed: ${error}`);
+  } else {
+    const value = objectiveOf(runDir, space.objective);
+    study.finish(n, "complete", { runDir, value }, ctx.clock.now());
+    ctx.log.info(`${name}: ${space.objective} = ${value?.toFixed(4) ?? "n/a"}`);
+  }
+}
+
+type Promoted = { trial: number; params: TrialParams; runs: { seed: number; runDir: string; value: number | null; error?: string }[]; mean: number | null };
+
+/** Re-runs each of the best configurations on every seed (a finished run is kept) and ranks them by the mean over seeds. */
+async function promoteBest(run: StudyRun, best: readonly (TrialRecord & { value: number })[], seeds: readonly number[]): Promise<Promoted[]> {
+  const { outdir, space, ctx } = run;
+  const promoted: Promoted[] = [];
+  for (const t of best) {
+    const runs: Promoted["runs"] = [];
+    for (const seed of seeds) {
+      const name = `${trialName(t.number)}_seed_${seed}`;
+      const runDir = join(outdir, "promoted", trialName(t.number), `seed_${seed}`, "results");
+      if (!existsSync(join(runDir, "summary.json"))) {
+        rmSync(runDir, { recursive: true, force: true });
+        ctx.log.info(`promote ${trialName(t.number)}: seed ${seed}`);
+        const r = await runTrial(run, t.number, t.params, seed, runDir, name, false);
+        if (r.exitCode !== 0) {
+          runs.push({ seed, runDir, value: null, error: `train exited with code ${r.exitCode}` });
+          continue;
+        }
+      }
+      runs.push({ seed, runDir, value: objectiveOf(runDir, space.objective) });
+    }
+    const values = runs.map((r) => r.value).filter((v): v is number => v !== null);
+    promoted.push({ trial: t.number, params: t.params, runs, mean: values.length ? mean(values) : null });
+  }
+  // Rank promoted configurations by their mean over seeds, not by one lucky run.
+  const sign = run.sign;
+  return promoted.sort((a, b) => sign * ((b.mean ?? -Infinity * sign) - (a.mean ?? -Infinity * sign)) || a.trial - b.trial);
+}

@@ -9,8 +9,8 @@ import type { DatasetFormat } from "./formats.ts";
 import { relativePosix } from "./files.ts";
 import type { LabelCoding } from "./labels.ts";
 import { silentLog, type LoadContext } from "./load-context.ts";
-import { dataFingerprint, findFiles, openRoot, resolveEntry, unlistedDirs, type FoundFile, type ResolvedEntry } from "./scan.ts";
-import { readLabelTable } from "./table.ts";
+import { dataFingerprint, findFiles, openRoot, resolveEntry, unlistedDirs, type DataRoot, type FoundFile, type ResolvedEntry } from "./scan.ts";
+import { readLabelTable, type LabelTable } from "./table.ts";
 
 export interface AuditOptions {
   csv: string;
@@ -114,26 +114,17 @@ function notesOf(exam: Exam, checks: readonly (FileVerdict & { relPath: string }
   return notes.join("; ");
 }
 
-/**
- * Inventories the DICOM root against the label CSV, as the reference pipeline's audit does:
- * every exam folder (listed or not) and every DICOM file in it is hashed and decoded
- * (`checkFile`, the definition of "readable" training uses, so the readable count is what
- * training can read), in a worker pool, filling the cache of verdicts (and of preprocessed
- * images with `preprocess`) that training reads. Paths that leave the root through links are
- * refused; a file reached twice counts once. `ctx.progress` shows a bar over files.
- */
-export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Promise<AuditReport> {
-  const log = ctx?.log ?? silentLog;
-  const root = openRoot(options.dicomRoot);
-  const includeClass5 = options.includeClass5 ?? false;
-  const table = readLabelTable(options.csv, options.format ?? "auto", options.labelCoding ?? "auto");
-  for (const line of table.duplicates) log.warn(line);
+/** Step 1: the exams, those of CSV rows and the folders without one, in accession order. */
+function listExams(root: DataRoot, table: LabelTable): { exams: Exam[]; missing: string[]; dirsMissingCsv: string[] } {
   const { exams, missing } = groupExams(table.entries.map((e) => resolveEntry(root, table, e)));
   const dirsMissingCsv = unlistedDirs(root.path, table);
   for (const dir of dirsMissingCsv) exams.push({ accession: dir, entries: [], files: findFiles(root, join(root.path, dir), `DICOM root ${root.path}`) });
   exams.sort((a, b) => (a.accession < b.accession ? -1 : a.accession > b.accession ? 1 : 0));
+  return { exams, missing, dirsMissingCsv };
+}
 
-  // A file reached again (a link, a second row) is counted in the first exam that reached it.
+/** Step 2: each exam's own files; a file reached again (a link, a second row) is counted in the first exam that reached it. */
+function claimFiles(exams: readonly Exam[], rootPath: string): { filesOf: Map<Exam, FoundFile[]>; linkedOf: Map<Exam, string[]> } {
   const owner = new Map<string, string>();
   const linkedOf = new Map<Exam, string[]>();
   const filesOf = new Map<Exam, FoundFile[]>();
@@ -145,13 +136,17 @@ export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Pr
       if (first === undefined) {
         owner.set(f.id, f.path);
         own.push(f);
-      } else if (first !== f.path) linked.push(`${relativePosix(root.path, f.path)} is ${relativePosix(root.path, first)}`);
+      } else if (first !== f.path) linked.push(`${relativePosix(rootPath, f.path)} is ${relativePosix(rootPath, first)}`);
     }
     filesOf.set(exam, own);
     linkedOf.set(exam, linked);
   }
-  const all = exams.flatMap((e) => filesOf.get(e) ?? []);
-  const cache = options.cacheDir === null ? null : openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, log);
+  return { filesOf, linkedOf };
+}
+
+/** Step 3: the verdict of every file by path, decoded on the worker pool through the cache. */
+async function decodeFiles(all: readonly FoundFile[], options: AuditOptions, ctx: LoadContext | undefined): Promise<Map<string, FileVerdict>> {
+  const cache = options.cacheDir === null ? null : openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, ctx?.log ?? silentLog);
   const bar = (ctx?.progress ?? quietProgress)("decoding DICOM files", all.length);
   let verdicts: FileVerdict[];
   try {
@@ -163,15 +158,18 @@ export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Pr
   } finally {
     bar.stop();
   }
-  const verdictOf = new Map(all.map((f, i) => [f.path, verdicts[i] as FileVerdict]));
   for (const v of verdicts) if (v.cacheError) cache?.writeFailed(v.cacheError);
+  return new Map(all.map((f, i) => [f.path, verdicts[i] as FileVerdict]));
+}
 
+/** Step 4: an audit row per exam, the manifest's files, the class histogram and what the fingerprint covers. */
+function examRows(exams: readonly Exam[], claimed: ReturnType<typeof claimFiles>, verdictOf: ReadonlyMap<string, FileVerdict>, rootPath: string, includeClass5: boolean) {
   const rows: AuditRow[] = [];
   const files: AuditFile[] = [];
   const used: { relPath: string; sha256: string; label: number }[] = [];
   const classHistogram: Record<string, number> = {};
   for (const exam of exams) {
-    const checks = (filesOf.get(exam) ?? []).map((f) => ({ ...(verdictOf.get(f.path) as FileVerdict), relPath: relativePosix(root.path, f.path) }));
+    const checks = (claimed.filesOf.get(exam) ?? []).map((f) => ({ ...(verdictOf.get(f.path) as FileVerdict), relPath: relativePosix(rootPath, f.path) }));
     for (const c of checks) files.push({ path: c.relPath, sha256: c.sha256, readable: c.readable, reason: c.readable ? null : c.reason });
     // Image-level CSVs give each file its own label; exam folders share their entry's.
     for (const r of exam.entries) {
@@ -189,9 +187,30 @@ export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Pr
       readableCount: readable,
       unreadableCount: checks.length - readable,
       sampleChecksum: checks[0]?.sha256 ?? "",
-      notes: notesOf(exam, checks, linkedOf.get(exam) ?? [], includeClass5),
+      notes: notesOf(exam, checks, claimed.linkedOf.get(exam) ?? [], includeClass5),
     });
   }
+  return { rows, files, used, classHistogram };
+}
+
+/**
+ * Inventories the DICOM root against the label CSV, as the reference pipeline's audit does:
+ * every exam folder (listed or not) and every DICOM file in it is hashed and decoded
+ * (`checkFile`, the definition of "readable" training uses, so the readable count is what
+ * training can read), in a worker pool, filling the cache of verdicts (and of preprocessed
+ * images with `preprocess`) that training reads. Paths that leave the root through links are
+ * refused; a file reached twice counts once. `ctx.progress` shows a bar over files.
+ */
+export async function auditArchive(options: AuditOptions, ctx?: LoadContext): Promise<AuditReport> {
+  const log = ctx?.log ?? silentLog;
+  const root = openRoot(options.dicomRoot);
+  const includeClass5 = options.includeClass5 ?? false;
+  const table = readLabelTable(options.csv, options.format ?? "auto", options.labelCoding ?? "auto");
+  for (const line of table.duplicates) log.warn(line);
+  const { exams, missing, dirsMissingCsv } = listExams(root, table);
+  const claimed = claimFiles(exams, root.path);
+  const verdictOf = await decodeFiles(exams.flatMap((e) => claimed.filesOf.get(e) ?? []), options, ctx);
+  const { rows, files, used, classHistogram } = examRows(exams, claimed, verdictOf, root.path, includeClass5);
   const totalReadable = files.filter((f) => f.readable).length;
   return {
     format: table.format,

@@ -1,11 +1,10 @@
 import { sha256File } from "../artifacts/index.ts";
 import type { PreprocessOptions } from "../dicom/index.ts";
-import { TaskError } from "../errors/index.ts";
 import { quietProgress } from "../progress/index.ts";
 import { checkEntry, decodeEntry } from "./cache-entry.ts";
 import { readEntryFile } from "./cache-io.ts";
 import { DEFAULT_CACHE_DIR, cacheKey, entryPath } from "./cache-key.ts";
-import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
+import { decodeFailure, readCachedImage, rebuildJob, type CachedImage } from "./cache-read.ts";
 import { checkFiles } from "./decode-pool.ts";
 import { openCache } from "./cache-access.ts";
 import { silentLog, type LoadContext } from "./load-context.ts";
@@ -31,6 +30,8 @@ export interface PreparedImages {
   /** Cache key per sample (samples with identical files share one). */
   keys: string[];
   stats: CacheStats;
+  /** Where each sample's image is (no pixels: see `readCachedImage`), for readers on other threads. */
+  images: CachedImage[];
   /** The preprocessed image of sample `index` (imgSize × imgSize, row-major), verified on every read. */
   read(index: number): Promise<Float32Array>;
 }
@@ -46,9 +47,18 @@ export async function readCached(key: string, options: { cacheDir?: string; imgS
   return entry.ok ? entry.pixels : null;
 }
 
-/** A sample's file no longer decodes (the decoder changed since loading, say): an error naming it. */
-function decodeFailure(verdict: FileVerdict): TaskError {
-  return new TaskError("dicom_unreadable", verdict.readable ? `${verdict.file}: no preprocessed image` : verdict.message);
+/** Whether the entry of `image` on disk is valid; logs a corrupt one, counts it in `stats`. */
+async function verifyEntry(image: CachedImage, stats: CacheStats, log: LoadContext["log"]): Promise<boolean> {
+  const path = entryPath(image.cacheDir, image.key);
+  const bytes = await readEntryFile(path);
+  const problem = bytes ? checkEntry(bytes, image.key, image.preprocess.imgSize) : "missing";
+  if (problem === null) stats.hits++;
+  else if (problem === "missing") stats.built++;
+  else {
+    log.warn(`corrupt cache entry ${path} for ${image.file} (${problem}): rebuilding`);
+    stats.rebuilt++;
+  }
+  return problem === null;
 }
 
 /**
@@ -56,81 +66,47 @@ function decodeFailure(verdict: FileVerdict): TaskError {
  * corrupt entries (logged) are decoded in parallel on Bun Workers (each writing its entries
  * atomically) or on this thread when `workers` is 1 or there are few misses. Pixels are not kept,
  * except when the cache cannot be written (read-only `cacheDir`: one warning, then the misses
- * are held in memory as encoded entries, so the images are the same bits as from a cache).
+ * are held in memory as encoded entries, Uint16, so the images are the same bits as from a cache).
  */
 export async function prepareImages(samples: readonly Sample[], options: CacheOptions, ctx?: LoadContext): Promise<PreparedImages> {
   const log = ctx?.log ?? silentLog;
   const cache = openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, log);
-  const cacheDir = cache.dir;
   const pre: PreprocessOptions = { imgSize: options.imgSize, window: options.window };
-  const jobs = samples.map((s) => {
-    const hash = s.sha256 ?? sha256File(s.imagePath);
-    return { file: s.imagePath, sha256: hash, key: cacheKey(hash, pre) };
+  const byKey = new Map<string, CachedImage>();
+  const images = samples.map((s) => {
+    const sha256 = s.sha256 ?? sha256File(s.imagePath);
+    const key = cacheKey(sha256, pre);
+    const image = byKey.get(key) ?? { key, file: s.imagePath, sha256, cacheDir: cache.dir, writable: cache.writable, preprocess: pre, held: null };
+    byKey.set(key, image);
+    return image;
   });
-  const checkJob = (j: (typeof jobs)[number], returnEntry: boolean): CheckJob => ({
-    file: j.file,
-    sha256: j.sha256,
-    cacheDir,
-    writable: cache.writable,
-    preprocess: pre,
-    returnEntry,
-  });
-  // Entries that exist only here: the cache could not take them.
-  const memory = new Map<string, Uint8Array>();
-  const keep = (verdict: FileVerdict) => {
-    if (!verdict.readable || verdict.key === undefined) throw decodeFailure(verdict);
-    if (verdict.cacheError) cache.writeFailed(verdict.cacheError);
-    if (verdict.entry) memory.set(verdict.key, verdict.entry);
-  };
   const stats: CacheStats = { hits: 0, built: 0, rebuilt: 0 };
-  const misses: CheckJob[] = [];
-  const seen = new Set<string>();
-  for (const job of jobs) {
-    if (seen.has(job.key)) continue;
-    seen.add(job.key);
-    const bytes = await readEntryFile(entryPath(cacheDir, job.key));
-    const problem = bytes ? checkEntry(bytes, job.key, pre.imgSize) : "missing";
-    if (problem === null) {
-      stats.hits++;
-      continue;
-    }
-    if (problem !== "missing") {
-      log.warn(`corrupt cache entry ${entryPath(cacheDir, job.key)} for ${job.file} (${problem}): rebuilding`);
-      stats.rebuilt++;
-    } else stats.built++;
-    misses.push(checkJob(job, !cache.writable));
-  }
+  const misses: CachedImage[] = [];
+  for (const image of byKey.values()) if (!(await verifyEntry(image, stats, log))) misses.push(image);
   if (misses.length) {
     const bar = (ctx?.progress ?? quietProgress)("preprocessing images", misses.length);
-    log.debug(`preprocessing ${misses.length} images into ${cache.writable ? cacheDir : "memory"}`);
+    log.debug(`preprocessing ${misses.length} images into ${cache.writable ? cache.dir : "memory"}`);
     try {
-      for (const verdict of await checkFiles(misses, options.workers, () => bar.increment(1))) keep(verdict);
+      const verdicts = await checkFiles(misses.map((m) => rebuildJob(m, !cache.writable)), options.workers, () => bar.increment(1));
+      verdicts.forEach((verdict, i) => {
+        if (!verdict.readable || verdict.key === undefined) throw decodeFailure(verdict);
+        if (verdict.cacheError) cache.writeFailed(verdict.cacheError);
+        if (verdict.entry) (misses[i] as CachedImage).held = verdict.entry;
+      });
     } finally {
       bar.stop();
     }
   }
   return {
-    keys: jobs.map((j) => j.key),
+    keys: images.map((i) => i.key),
     stats,
+    images,
     async read(index) {
-      const job = jobs[index];
-      if (!job) throw new RangeError(`no sample ${index} (of ${jobs.length})`);
-      const held = memory.get(job.key);
-      if (held) {
-        const entry = decodeEntry(held, job.key, pre.imgSize);
-        if (entry.ok) return entry.pixels;
-      }
-      const path = entryPath(cacheDir, job.key);
-      const bytes = await readEntryFile(path);
-      const entry = bytes ? decodeEntry(bytes, job.key, pre.imgSize) : ({ ok: false, problem: "missing" } as const);
-      if (entry.ok) return entry.pixels;
-      // Damaged or deleted since prepareImages verified it (or never stored): made again, never used.
-      if (cache.writable) log.warn(`cache entry ${path} for ${job.file} ${entry.problem === "missing" ? "disappeared" : `corrupt (${entry.problem})`}: rebuilding`);
-      const verdict = await checkFile(checkJob(job, true));
-      if (!verdict.readable || !verdict.entry) throw decodeFailure(verdict);
-      const rebuilt = decodeEntry(verdict.entry, job.key, pre.imgSize);
-      if (!rebuilt.ok) throw new TaskError("cache_unusable", `cache entry for ${job.file} is unusable right after making it (${rebuilt.problem})`);
-      return rebuilt.pixels;
+      const image = images[index];
+      if (!image) throw new RangeError(`no sample ${index} (of ${images.length})`);
+      const { pixels, warning } = await readCachedImage(image);
+      if (warning) log.warn(warning);
+      return pixels;
     },
   };
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { TaskError } from "../errors/index.ts";
 import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
 import type { CheckReply, CheckRequest } from "./decode-worker.ts";
+import { postedTaskError } from "./worker-error.ts";
 
 /** By default, below this many jobs per worker starting Workers costs more than it saves: the jobs run on this thread. */
 const MIN_JOBS_PER_WORKER = 8;
@@ -55,7 +56,7 @@ export function openCheckPool(requested?: number): CheckPool {
           worker.onmessage = (event: MessageEvent<CheckReply>) => {
             const reply = event.data;
             if (!reply.ok) {
-              fail(new TaskError(reply.error.code, reply.error.message, { exitCode: reply.error.exitCode }));
+              fail(postedTaskError(reply.error));
               return;
             }
             results[reply.id] = reply.verdict;

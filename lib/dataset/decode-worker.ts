@@ -4,13 +4,14 @@
  * for an error that must stop the batch (a file changed since loading).
  */
 import { checkFile, type CheckJob, type FileVerdict } from "./check.ts";
+import { postedError, type PostedError } from "./worker-error.ts";
 
 export interface CheckRequest {
   id: number;
   job: CheckJob;
 }
 
-export type CheckReply = { id: number; ok: true; verdict: FileVerdict } | { id: number; ok: false; error: { code: string; message: string; exitCode: number } };
+export type CheckReply = { id: number; ok: true; verdict: FileVerdict } | { id: number; ok: false; error: PostedError };
 
 const scope = globalThis as unknown as {
   onmessage: ((event: MessageEvent<CheckRequest>) => void) | null;
@@ -25,17 +26,6 @@ scope.onmessage = (event) => {
       const transfer = verdict.readable && verdict.entry ? [verdict.entry.buffer as ArrayBuffer] : [];
       scope.postMessage({ id, ok: true, verdict }, transfer);
     },
-    (err: unknown) => {
-      const e = err as { code?: unknown; message?: unknown; exitCode?: unknown };
-      scope.postMessage({
-        id,
-        ok: false,
-        error: {
-          code: typeof e.code === "string" ? e.code : "check_failed",
-          message: typeof e.message === "string" ? e.message : String(err),
-          exitCode: typeof e.exitCode === "number" ? e.exitCode : 1,
-        },
-      });
-    },
+    (err: unknown) => scope.postMessage({ id, ok: false, error: postedError(err, "check_failed") }),
   );
 };

@@ -5,8 +5,9 @@ import type { CheckJob, FileVerdict, ReadableFile } from "./check.ts";
 import { openCheckPool } from "./decode-pool.ts";
 import { relativePosix } from "./files.ts";
 import { silentLog, type LoadContext } from "./load-context.ts";
-import { dataFingerprint, openRoot, resolveEntry, unlistedDirs, type FoundFile, type ResolvedEntry } from "./scan.ts";
-import { readLabelTable } from "./table.ts";
+import type { LabelEntry } from "./formats.ts";
+import { dataFingerprint, openRoot, resolveEntry, unlistedDirs, type DataRoot, type FoundFile, type ResolvedEntry } from "./scan.ts";
+import { readLabelTable, type LabelTable } from "./table.ts";
 import type { Dataset, DatasetOptions, MissingEntry, Sample } from "./types.ts";
 
 export { silentLog, type LoadContext } from "./load-context.ts";
@@ -44,19 +45,8 @@ interface Pending {
   bad: FileVerdict[];
 }
 
-/**
- * Reads a label CSV, finds its DICOM files and checks that each decodes (`checkFile`, the one
- * definition of "readable" the audit uses too), in a worker pool and through the cache of
- * verdicts and preprocessed images, so a file the audit decoded is not decoded again. With
- * `views: "one"` an accession whose first file does not decode takes its next readable view
- * (logged); unreadable files are recorded in `unreadable` (the loader goes on; `checkReadable`
- * decides whether that is too many); a file reached twice through links counts once. CSV
- * problems (unknown label, conflicting duplicates, ambiguous label coding, a path outside the
- * root) are usage errors naming the file, row and value.
- */
-export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): Promise<Dataset> {
-  const log = ctx?.log ?? silentLog;
-  const root = openRoot(options.dicomRoot);
+/** Step 1: the label table, its warnings logged, and the entries kept (class 5 only with `includeClass5`). */
+function readEntries(options: DatasetOptions, log: LoadContext["log"]): { table: LabelTable; entries: LabelEntry[]; class5: number } {
   const table = readLabelTable(options.csv, options.format ?? "auto", options.labelCoding ?? "auto");
   for (const line of table.duplicates) log.warn(line);
   if (table.emptyLabelRows.length) {
@@ -66,13 +56,19 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
   const entries = table.entries.filter((e) => options.includeClass5 || e.label !== 5);
   const class5 = table.entries.length - entries.length;
   if (class5) log.info(`${class5} class-5 entries excluded (use includeClass5 / --include-class-5 to keep them)`);
+  return { table, entries, class5 };
+}
 
+/**
+ * Step 2: each entry's files on disk. A file reached a second time (two links, two rows) belongs
+ * to the first entry that reached it; entries without files are `missing`.
+ */
+function findCandidates(root: DataRoot, table: LabelTable, entries: readonly LabelEntry[], log: LoadContext["log"]): { pending: Pending[]; missing: MissingEntry[]; linked: number } {
   const missing: MissingEntry[] = [];
   const owner = new Map<string, string>();
   const linked: string[] = [];
   const pending: Pending[] = entries.map((entry) => {
     const resolved = resolveEntry(root, table, entry);
-    // A file reached a second time (two links, two rows) belongs to the first entry that reached it.
     const candidates = resolved.files.filter((f) => {
       const first = owner.get(f.id);
       if (first === undefined) owner.set(f.id, f.path);
@@ -86,14 +82,20 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
     return { resolved, candidates, next: 0, readable: [], bad: [] };
   });
   if (linked.length) log.warn(`${linked.length} DICOM file(s) reached twice through links, counted once (first: ${linked[0]})`);
+  return { pending, missing, linked: linked.length };
+}
 
+/**
+ * Step 3: checks the candidates (`checkFile`) on a worker pool, through the cache. With one view,
+ * in rounds: each tries the next candidate of every entry still without a readable one.
+ */
+async function checkCandidates(pending: readonly Pending[], options: DatasetOptions, ctx: LoadContext | undefined, oneView: boolean): Promise<void> {
+  const log = ctx?.log ?? silentLog;
   const cache = options.cacheDir === null ? null : openCache(options.cacheDir ?? DEFAULT_CACHE_DIR, log);
   const jobOf = (file: string): CheckJob => ({ file, cacheDir: cache?.dir ?? null, writable: cache?.writable ?? false, preprocess: options.preprocess ?? null, returnEntry: false });
-  const oneView = (options.views ?? "one") === "one";
   const bar = (ctx?.progress ?? quietProgress)("checking DICOM files", oneView ? pending.filter((p) => p.candidates.length).length : pending.reduce((n, p) => n + p.candidates.length, 0));
   const pool = openCheckPool(options.workers);
   try {
-    // One view: rounds, each trying the next candidate of every entry still without a readable one.
     for (;;) {
       const batch: { p: Pending; file: FoundFile }[] = [];
       for (const p of pending) {
@@ -119,7 +121,10 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
     pool.close();
     bar.stop();
   }
+}
 
+/** Step 4: the samples of the readable files, the unreadable ones, and what the fingerprint covers. */
+function collectSamples(pending: readonly Pending[], rootPath: string, oneView: boolean, log: LoadContext["log"]) {
   const samples: Sample[] = [];
   const unreadable: Dataset["unreadable"] = [];
   const used: { relPath: string; sha256: string; label: number }[] = [];
@@ -129,18 +134,44 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
     for (const v of p.bad) if (!v.readable) unreadable.push({ path: v.file, reason: v.reason, message: v.message });
     for (const v of p.readable) {
       samples.push(sampleOf(p.resolved, v));
-      used.push({ relPath: relativePosix(root.path, v.file), sha256: v.sha256, label: p.resolved.entry.label });
+      used.push({ relPath: relativePosix(rootPath, v.file), sha256: v.sha256, label: p.resolved.entry.label });
     }
     if (oneView && p.bad.length && p.readable[0]) {
-      log.info(`accession ${p.resolved.accession}: ${p.bad.length} file(s) do not decode, took the next readable view ${relativePosix(root.path, p.readable[0].file)}`);
+      log.info(`accession ${p.resolved.accession}: ${p.bad.length} file(s) do not decode, took the next readable view ${relativePosix(rootPath, p.readable[0].file)}`);
     }
   }
+  return { samples, unreadable, used, totalFiles };
+}
+
+/** Step 5: the entries without files and the files that do not decode, logged. */
+function logProblems(missing: readonly MissingEntry[], unreadable: Dataset["unreadable"], totalFiles: number, log: LoadContext["log"]): void {
   if (missing.length) log.warn(`${missing.length} CSV entries have no DICOM on disk (first: ${missing[0]?.path}, ${missing[0]?.why})`);
   if (unreadable.length) {
     log.warn(`${unreadable.length} of ${totalFiles} DICOM files do not decode and are skipped:`);
     for (const u of unreadable.slice(0, LOGGED)) log.warn(`  ${u.message}`);
     if (unreadable.length > LOGGED) log.warn(`  … and ${unreadable.length - LOGGED} more`);
   }
+}
+
+/**
+ * Reads a label CSV, finds its DICOM files and checks that each decodes (`checkFile`, the one
+ * definition of "readable" the audit uses too), in a worker pool and through the cache of
+ * verdicts and preprocessed images, so a file the audit decoded is not decoded again. With
+ * `views: "one"` an accession whose first file does not decode takes its next readable view
+ * (logged); unreadable files are recorded in `unreadable` (the loader goes on; `checkReadable`
+ * decides whether that is too many); a file reached twice through links counts once. CSV
+ * problems (unknown label, conflicting duplicates, ambiguous label coding, a path outside the
+ * root) are usage errors naming the file, row and value.
+ */
+export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): Promise<Dataset> {
+  const log = ctx?.log ?? silentLog;
+  const root = openRoot(options.dicomRoot);
+  const { table, entries, class5 } = readEntries(options, log);
+  const { pending, missing, linked } = findCandidates(root, table, entries, log);
+  const oneView = (options.views ?? "one") === "one";
+  await checkCandidates(pending, options, ctx, oneView);
+  const { samples, unreadable, used, totalFiles } = collectSamples(pending, root.path, oneView, log);
+  logProblems(missing, unreadable, totalFiles, log);
   const unlisted = unlistedDirs(root.path, table);
   if (unlisted.length) log.info(`${unlisted.length} directories under ${root.path} have no CSV row (first: ${unlisted[0]})`);
   return {
@@ -152,6 +183,6 @@ export async function loadDataset(options: DatasetOptions, ctx?: LoadContext): P
     csvRows: table.csvRows,
     missing,
     unlistedDirs: unlisted,
-    skipped: { class5, emptyLabel: table.emptyLabelRows.length, duplicates: table.duplicates.length, linkedFiles: linked.length },
+    skipped: { class5, emptyLabel: table.emptyLabelRows.length, duplicates: table.duplicates.length, linkedFiles: linked },
   };
 }

@@ -37,9 +37,36 @@ export function trialProcessRecord(eventFile: string): string {
   return `${eventFile}.pid`;
 }
 
+/** A started trial: its exit code once it ends, and how to stop it early (pruning). */
+export interface TrialHandle {
+  exited: Promise<number>;
+  stop(): void;
+}
+
 /**
- * Runs one trial as a `train` child process and watches its per-epoch jsonl. `onEpoch` sees every
- * epoch once (to record it) and says whether to prune; a pruned trial's process is stopped (SIGTERM).
+ * Starts one trial, `cli/main.ts train --event <eventFile> --quiet`, somewhere: a child process
+ * (`localTrialLauncher`) or a Slurm job (`slurmTrialLauncher`). Output goes to `logFile` and
+ * `<logFile>.err`. The trial reports only through its run directory, never to the study database.
+ */
+export type TrialLauncher = (trial: { root: string; eventFile: string; logFile: string }) => TrialHandle;
+
+/**
+ * A trial as a child process of the study, recorded at `trialProcessRecord` (a study killed with
+ * it running leaves an orphan, which the study that resumes stops); pruning stops it with SIGTERM.
+ */
+export const localTrialLauncher: TrialLauncher = ({ root, eventFile, logFile }) => {
+  const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), "train", "--event", eventFile, "--quiet"], {
+    stdout: Bun.file(logFile),
+    stderr: Bun.file(`${logFile}.err`),
+    env: childEnv(),
+  });
+  recordChild(trialProcessRecord(eventFile), proc.pid);
+  return { exited: proc.exited, stop: () => proc.kill("SIGTERM") };
+};
+
+/**
+ * Runs one trial (by default as a child process) and watches its per-epoch jsonl. `onEpoch` sees
+ * every epoch once (to record it) and says whether to prune; a pruned trial is stopped.
  */
 export async function runTrialProcess(options: {
   root: string;
@@ -50,19 +77,15 @@ export async function runTrialProcess(options: {
   objective: string;
   onEpoch: (epoch: number, value: number) => boolean;
   pollMs?: number;
+  launcher?: TrialLauncher;
 }): Promise<TrialProcessResult> {
   writeJsonAtomic(options.eventFile, options.params);
-  const proc = Bun.spawn([process.execPath, join(options.root, "cli", "main.ts"), "train", "--event", options.eventFile, "--quiet"], {
-    stdout: Bun.file(options.logFile),
-    stderr: Bun.file(`${options.logFile}.err`),
-    env: childEnv(),
-  });
-  recordChild(trialProcessRecord(options.eventFile), proc.pid);
+  const trial = (options.launcher ?? localTrialLauncher)({ root: options.root, eventFile: options.eventFile, logFile: options.logFile });
   const seen = new Set<number>();
   let pruned = false;
   let prunedAt: number | null = null;
   let done = false;
-  const exited = proc.exited.then((code) => {
+  const exited = trial.exited.then((code) => {
     done = true;
     return code;
   });
@@ -75,7 +98,7 @@ export async function runTrialProcess(options: {
       if (prune && !pruned && !done) {
         pruned = true;
         prunedAt = epoch;
-        proc.kill("SIGTERM");
+        trial.stop();
       }
     }
   }

@@ -3,6 +3,7 @@ import { usageError } from "../errors/index.ts";
 import { readJson } from "../artifacts/index.ts";
 import { LABEL_CODINGS } from "../dataset/labels.ts";
 import { studySchema } from "../variance/design.ts";
+import { slurmSchema } from "./slurm/resources.ts";
 
 const params = z.record(z.string(), z.unknown());
 
@@ -56,6 +57,12 @@ export const experimentSchema = z
     aggregate: params.default({}),
     /** Params of the `report` task (assetsDir, tex, …); null for no report. */
     report: params.nullable().default({}),
+    /**
+     * Resources of the jobs under `--executor slurm` (partition, time, cpus, mem, gres, account,
+     * qos, extra, signalSeconds), with overrides per task name under `tasks`; not part of any
+     * cache key (where a node runs does not change what it computes). Null: Slurm's defaults.
+     */
+    slurm: slurmSchema.nullable().default(null),
   })
   .strict();
 export type Experiment = z.infer<typeof experimentSchema>;

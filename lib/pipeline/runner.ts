@@ -20,6 +20,8 @@ export interface NodeOutcome {
   resumed?: boolean;
   error?: string;
   log?: string;
+  /** The cache key (of a node to run, for `--dry-run --explain`: final only when no upstream node runs). */
+  key?: string;
 }
 
 export interface RunOptions {
@@ -41,7 +43,13 @@ export interface RunOptions {
  * Runs one node's task and resolves with its exit code. `signal` is aborted when the runner stops
  * early (an unexpected error): the executor then stops what it started. A throw is the node's failure.
  */
-export type NodeExecutor = (node: PipelineNode, params: Record<string, unknown>, logFile: string, signal?: AbortSignal) => Promise<number>;
+export type NodeExecutor = (node: PipelineNode, params: Record<string, unknown>, logFile: string, signal?: AbortSignal, run?: NodeRun) => Promise<number>;
+
+/** The node's cache key and its parts, for executors whose jobs write the cache record themselves (Slurm). */
+export interface NodeRun {
+  key: string;
+  components: KeyComponents;
+}
 
 /** Where the process running a node is recorded (`recordChild`), so a pipeline that takes the node over from a killed one can stop it. */
 function nodeProcessRecord(stateDir: string, id: string): string {
@@ -172,7 +180,8 @@ class GraphRun {
       const line = lastLine(`${this.fileOf("logs", id, ".log")}.err`);
       return line ? `${id}: ${line}` : id;
     });
-    if (parts.length) this.bar?.increment(0, { running: parts.join(" ‖ ").slice(0, 160) });
+    // Whole lines: a terminal bar is cut to the terminal's width by cli-progress, a log keeps everything.
+    if (parts.length) this.bar?.increment(0, { running: parts.join(" ‖ ") });
   }
 
   private fileOf(dir: string, id: string, ext: string): string {
@@ -188,7 +197,7 @@ class GraphRun {
     this.willRun.add(node.id);
     if (this.options.dryRun) {
       this.outputsOf[node.id] = {};
-      return { id: node.id, status: "planned", reasons: decision.reasons };
+      return { id: node.id, status: "planned", reasons: decision.reasons, key: decision.key };
     }
     try {
       return await this.runLocked(node);
@@ -250,7 +259,7 @@ class GraphRun {
     const failed = (error: string): NodeOutcome => ({ id: node.id, status: "failed", reasons, resumed, error, log: logFile });
     let code: number;
     try {
-      code = await this.execute(node, params, logFile, this.stop.signal);
+      code = await this.execute(node, params, logFile, this.stop.signal, { key, components });
     } catch (e) {
       return failed(`executor failed: ${errorMessage(e)}`);
     }

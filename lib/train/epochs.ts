@@ -4,6 +4,7 @@ import { saveModelTo } from "../models/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { TaskContext } from "../task/index.ts";
 import { checkpointPath, saveCheckpoint, type CheckpointIdentity } from "./checkpoint.ts";
+import { preemptionWatch } from "./preempt.ts";
 import type { TrainingData } from "./inputs.ts";
 import { trainLoop, type LoopOptions, type LoopState } from "./loop.ts";
 import type { Network } from "./network.ts";
@@ -76,6 +77,7 @@ export async function trainEpochs(
   const workers = params.loaderWorkers ?? autoLoaderWorkers(run.gpu ?? false);
   if (workers > 0) log.info(`batches: prepared ahead by ${workers} worker thread${workers === 1 ? "" : "s"}`);
   const pool = workers > 0 ? new FeederPool(workers) : null;
+  const preemption = preemptionWatch(params.epochs, ckptPath);
   let waitedMs = 0;
   let trainedMs = 0;
   try {
@@ -83,6 +85,7 @@ export async function trainEpochs(
     progress: run.ctx.progress,
     now: () => performance.now(),
     pool,
+    warn: (message) => log.warn(message),
     async onEpochEnd(result, st) {
       const r = result.row;
       const wait = result.feeding.trainingMs > 0 ? result.feeding.waitMs / result.feeding.trainingMs : 0;
@@ -100,10 +103,12 @@ export async function trainEpochs(
       if (params.rayTrialName) writeRayLog(rayDir, params.rayTrialName, st.metrics.map((m) => ({ trial_name: params.rayTrialName, training_iteration: m.epoch, ...hpoMetrics(m.epoch, m) })));
       await saveCheckpoint(ckptPath, network.built.model, network.optimizer, st, identity);
       if (st.stop.stopped) log.info(`early stopping after epoch ${r.epoch}: no improvement of ${params.selectMetric} by more than ${params.earlyStopMinDelta} for ${params.earlyStopPatience} epochs`);
+      await preemption.check(r.epoch, st.stop.stopped);
     },
     });
     return { state: final, dataWaitFraction: trainedMs > 0 ? waitedMs / trainedMs : null };
   } finally {
+    preemption.close();
     pool?.close();
   }
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { AugmentDraw } from "./augment.ts";
+import { postedTaskError } from "../dataset/index.ts";
 import { assemble, type FeedJob, type FeedResult } from "./feed-batch.ts";
 import type { DataPart } from "./step.ts";
 
@@ -8,6 +9,9 @@ export interface BatchJob {
   indices: readonly number[];
   draws: AugmentDraw[] | null;
 }
+
+/** An assembled batch [B·S·S] and the warnings of reading its images (a cache entry rebuilt). */
+type Batch = Awaited<ReturnType<typeof assemble>>;
 
 /** Batches in step order, prepared ahead of the step. */
 export interface BatchFeeder {
@@ -18,13 +22,13 @@ export interface BatchFeeder {
 }
 
 /**
- * Worker threads that assemble and augment batches (augment-worker.ts). With 0 workers batches
- * are made on the calling thread when asked for (the CPU backends, which use the cores for the
- * step itself). Results are the same bits either way: the draws are made by the caller, in order.
+ * Worker threads that read (from the preprocessing cache), augment and assemble batches
+ * (augment-worker.ts). With 0 workers batches are made on the calling thread when asked for (the
+ * CPU backends, which use the cores for the step itself). Results are the same bits either way: the draws are made by the caller, in order.
  */
 export class FeederPool {
   private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, { resolve: (pixels: Float32Array) => void; reject: (err: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (batch: Batch) => void; reject: (err: Error) => void }>();
   private nextId = 0;
   private turn = 0;
 
@@ -32,9 +36,11 @@ export class FeederPool {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL("./augment-worker.ts", import.meta.url).href);
       worker.onmessage = (event: MessageEvent<FeedResult>) => {
-        const job = this.waiting.get(event.data.id);
-        this.waiting.delete(event.data.id);
-        job?.resolve(event.data.pixels);
+        const reply = event.data;
+        const job = this.waiting.get(reply.id);
+        this.waiting.delete(reply.id);
+        if (reply.ok) job?.resolve({ pixels: reply.pixels, warnings: reply.warnings });
+        else job?.reject(postedTaskError(reply.error));
       };
       worker.onerror = (event: ErrorEvent) => {
         for (const job of this.waiting.values()) job.reject(new Error(`batch feeder worker failed: ${event.message}`));
@@ -47,7 +53,7 @@ export class FeederPool {
   }
 
   /** The batch of `job`, made by the next worker in turn. */
-  make(job: Omit<FeedJob, "id">): Promise<Float32Array> {
+  make(job: Omit<FeedJob, "id">): Promise<Batch> {
     const worker = this.workers[this.turn++ % this.workers.length]!;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -69,15 +75,35 @@ export function autoLoaderWorkers(gpu: boolean): number {
 
 /**
  * Feeds `jobs` in order, keeping up to `ahead` batches in preparation on `pool` (null: inline,
- * each batch made when asked for, and the time making it counts as waiting).
+ * each batch made when asked for, and the time making it counts as waiting). Images are read
+ * where the batch is made (from the preprocessing cache when the part holds cache entries), so
+ * only the batches in flight are in memory; `warn` gets the warnings of those reads.
  */
-export function feedBatches(part: DataPart, imgSize: number, jobs: readonly BatchJob[], pool: FeederPool | null, ahead = 2): BatchFeeder {
-  const spec = (job: BatchJob) => ({ size: imgSize, images: job.indices.map((i) => part.images[i] as Float32Array), draws: job.draws });
-  const queue: Promise<Float32Array>[] = [];
+export function feedBatches(part: DataPart, imgSize: number, jobs: readonly BatchJob[], pool: FeederPool | null, options: { ahead?: number; warn?: (message: string) => void } = {}): BatchFeeder {
+  const ahead = options.ahead ?? 2;
+  const spec = (job: BatchJob) => ({ size: imgSize, images: job.indices.map((i) => part.images[i]!), draws: job.draws });
+  const queue: Promise<Batch>[] = [];
   let started = 0;
   let waitMs = 0;
   const fill = () => {
-    while (pool && started < jobs.length && queue.length < ahead) queue.push(pool.make(spec(jobs[started++]!)));
+    while (pool && started < jobs.length && queue.length < ahead) {
+      const batch = pool.make(spec(jobs[started++]!));
+      batch.catch(() => {}); // a batch made ahead may fail before it is asked for: it rejects then
+      queue.push(batch);
+    }
+  };
+  const take = async (): Promise<Batch> => {
+    if (!pool) {
+      const job = jobs[started++];
+      if (!job) throw new Error("batch feeder: no batch left");
+      return assemble(spec(job));
+    }
+    fill();
+    const batch = queue.shift();
+    if (!batch) throw new Error("batch feeder: no batch left");
+    const out = await batch;
+    fill();
+    return out;
   };
   return {
     get waitMs() {
@@ -86,17 +112,9 @@ export function feedBatches(part: DataPart, imgSize: number, jobs: readonly Batc
     async next() {
       const t0 = performance.now();
       try {
-        if (!pool) {
-          const job = jobs[started++];
-          if (!job) throw new Error("batch feeder: no batch left");
-          return assemble(spec(job));
-        }
-        fill();
-        const pixels = queue.shift();
-        if (!pixels) throw new Error("batch feeder: no batch left");
-        const out = await pixels;
-        fill();
-        return out;
+        const { pixels, warnings } = await take();
+        for (const w of warnings) options.warn?.(w);
+        return pixels;
       } finally {
         waitMs += performance.now() - t0;
       }

@@ -2,6 +2,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../artifacts/index.ts";
 import { gradcamAsync, type BuiltModel } from "../models/index.ts";
+import { pixelsOf } from "./feed-batch.ts";
 import { overlayHeatmap } from "./overlay.ts";
 import { encodePng } from "./png.ts";
 import type { DataPart } from "./step.ts";
@@ -26,7 +27,7 @@ function greyPng(image: Float32Array, size: number): Uint8Array {
  */
 export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "gradcamLayer">, val: DataPart, imgSize: number, n: number, dir: string): Promise<number> {
   for (let i = 0; i < n; i++) {
-    const image = val.images[i] as Float32Array;
+    const image = (await pixelsOf(val.images[i]!)).pixels;
     const embedding = val.embeddings?.[i];
     const argMax = tf.tidy(() => {
       const x = tf.tensor4d(image, [1, imgSize, imgSize, 1]);

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { hashJson, sha256File } from "../artifacts/index.ts";
-import { checkReadable, loadDataset, loadImages, type Dataset } from "../dataset/index.ts";
+import { checkReadable, loadDataset, prepareImages, type Dataset } from "../dataset/index.ts";
 import { usageError } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { TaskContext } from "../task/index.ts";
@@ -70,8 +70,9 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
   );
   checkReadable(dataset, params.minReadable);
   const split = chooseSplit(dataset, { ...params, seed: runSourceSeeds(params).split }, log);
-  // The test images load here too, so a bad test file stops the run before it starts.
-  const images = await loadImages([...split.train, ...split.val, ...split.test], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
+  // Every image gets a verified cache entry here, the test part's too, so a bad file stops the run
+  // before it starts; the parts keep where the entries are, not the pixels (read batch by batch).
+  const { images } = await prepareImages([...split.train, ...split.val, ...split.test], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
   const nTrainVal = split.train.length + split.val.length;
   const train: DataPart = { images: images.slice(0, split.train.length), labels: split.train.map((s) => s.label - 1) };
   const val: DataPart = { images: images.slice(split.train.length, nTrainVal), labels: split.val.map((s) => s.label - 1) };

@@ -110,8 +110,10 @@ export interface LoopHooks {
   /** Milliseconds, monotonic (for seconds and images/s only). */
   now(): number;
   onEpochEnd(result: EpochResult, state: LoopState): void | Promise<void>;
-  /** Workers that prepare (augment, assemble) batches ahead of the steps; none: on this thread, when needed. */
+  /** Workers that prepare (read, augment, assemble) batches ahead of the steps and of validation; none: on this thread, when needed. */
   pool?: FeederPool | null;
+  /** Warnings of reading the images (a damaged cache entry made again). */
+  warn?(message: string): void;
 }
 
 /** Stand-in for a missing metric (AUC with an absent class): below any real value, and finite so JSON keeps it. */
@@ -211,7 +213,8 @@ export async function trainLoop(
       indices,
       draws: options.trainAugment ? indices.map(() => drawAugment(augmentRng)) : null,
     }));
-    const feeder = feedBatches(data.train, options.imgSize, jobs, hooks.pool ?? null);
+    const feeding = { pool: hooks.pool ?? null, warn: hooks.warn?.bind(hooks) };
+    const feeder = feedBatches(data.train, options.imgSize, jobs, feeding.pool, { warn: feeding.warn });
     const bar = hooks.progress(`epoch ${epoch}/${options.epochs}`, stepsPerEpoch);
     let lossSum = 0;
     let correct = 0;
@@ -248,7 +251,7 @@ export async function trainLoop(
     const trainingMs = hooks.now() - start;
     bar.stop();
     unfreezeAll(net);
-    const evaluation = await evaluateAsync(tf, net.model, data.val, options.imgSize, options.batchSize, options.classWeights);
+    const evaluation = await evaluateAsync(tf, net.model, data.val, options.imgSize, options.batchSize, options.classWeights, feeding);
     const yPred = evaluation.probs.map(argMax);
     const metrics = computeValMetrics(data.val.labels, yPred, evaluation.probs);
     const value = monitoredValue(options.selectMetric, metrics, evaluation.loss);

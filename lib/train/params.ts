@@ -31,7 +31,7 @@ export const trainParams = z.object({
     .int()
     .nonnegative()
     .optional()
-    .describe("worker threads that augment and assemble batches ahead of the step (default: on a GPU min(4, cores − 1), else 0: on the training thread)"),
+    .describe("worker threads that read (from the cache), augment and assemble batches ahead of the step (default: on a GPU min(4, cores − 1), else 0: on the training thread)"),
   pretrained: z.string().optional().describe("weights to start from: a torchvision EfficientNet-B0 checkpoint (.pth from torch.save, or .safetensors; with --arch efficientnet-b0-torchvision) or a tfjs/Keras model directory"),
   epochs: z.number().int().positive().default(100).describe("number of epochs (may be raised on --resume)"),
   batchSize: z.number().int().positive().default(16).describe("images per step"),

@@ -1,12 +1,17 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import { AdamW } from "./adamw.ts";
+import type { ImageRef } from "./feed-batch.ts";
+import { feedBatches, type FeederPool } from "./feeder.ts";
 
 type TF = typeof tfjs;
 
-/** One side of the data (train or val), in memory, aligned by index. */
-export interface DataPart {
-  /** Preprocessed images, imgSize² values in [0, 1] each, row-major. */
-  images: Float32Array[];
+/** One side of the data (train, val or test), aligned by index. */
+export interface DataPart<Image extends ImageRef = ImageRef> {
+  /**
+   * Preprocessed images, imgSize² values in [0, 1] each, row-major: in memory (Float32Array), or
+   * where their preprocessing-cache entries are (a training run), read batch by batch.
+   */
+  images: readonly Image[];
   /** Class index 0..3 (label − 1). */
   labels: number[];
   /** Per-sample embedding to fuse (only with `--embeddings-dir`). */
@@ -14,7 +19,7 @@ export interface DataPart {
 }
 
 /** The model inputs for the samples at `indices`: the image batch [B, S, S, 1] and, when fused, the embeddings [B, D]. */
-export function batchInputs(tf: TF, part: DataPart, indices: readonly number[], imgSize: number, images?: readonly Float32Array[]): tfjs.Tensor[] {
+export function batchInputs(tf: TF, part: DataPart<Float32Array>, indices: readonly number[], imgSize: number, images?: readonly Float32Array[]): tfjs.Tensor[] {
   const pixels = new Float32Array(indices.length * imgSize * imgSize);
   indices.forEach((i, b) => pixels.set(images ? (images[b] as Float32Array) : (part.images[i] as Float32Array), b * imgSize * imgSize));
   return batchInputsFromPixels(tf, part, indices, imgSize, pixels);
@@ -111,25 +116,11 @@ export function trainStep(
   return stepStats(values);
 }
 
-/** Softmax probabilities [N×K] and loss of a whole data part, in inference mode. */
-export function evaluate(
-  tf: TF,
-  model: tfjs.LayersModel,
-  part: DataPart,
-  imgSize: number,
-  batchSize: number,
-  classWeights: readonly number[] | null,
-): { probs: number[][]; loss: number } {
-  const acc = evaluation(part, classWeights);
-  for (const indices of evalBatches(part, batchSize)) {
-    const out = evalBatch(tf, model, part, indices, imgSize, classWeights);
-    acc.add(indices, out.dataSync());
-    out.dispose();
-  }
-  return acc.result();
-}
-
-/** evaluate, reading each batch asynchronously (one read per batch: the only way on webgpu). */
+/**
+ * Softmax probabilities [N×K] and loss of a whole data part, in inference mode, `batchSize`
+ * images at a time, read through the batch feeder (on `pool`'s workers, else on this thread) and
+ * each batch's result read asynchronously (one read per batch: the only way on webgpu).
+ */
 export async function evaluateAsync(
   tf: TF,
   model: tfjs.LayersModel,
@@ -137,10 +128,13 @@ export async function evaluateAsync(
   imgSize: number,
   batchSize: number,
   classWeights: readonly number[] | null,
+  feeding: { pool?: FeederPool | null; warn?: (message: string) => void } = {},
 ): Promise<{ probs: number[][]; loss: number }> {
   const acc = evaluation(part, classWeights);
-  for (const indices of evalBatches(part, batchSize)) {
-    const out = evalBatch(tf, model, part, indices, imgSize, classWeights);
+  const jobs = evalBatches(part, batchSize).map((indices) => ({ indices, draws: null }));
+  const feeder = feedBatches(part, imgSize, jobs, feeding.pool ?? null, { warn: feeding.warn });
+  for (const { indices } of jobs) {
+    const out = evalBatch(tf, model, part, indices, imgSize, await feeder.next(), classWeights);
     acc.add(indices, await out.data());
     out.dispose();
   }
@@ -156,9 +150,9 @@ function evalBatches(part: DataPart, batchSize: number): number[][] {
 }
 
 /** One inference batch: a tensor [B·K + 1] of the softmax probabilities, row-major, then the batch loss. */
-function evalBatch(tf: TF, model: tfjs.LayersModel, part: DataPart, indices: number[], imgSize: number, classWeights: readonly number[] | null): tfjs.Tensor1D {
+function evalBatch(tf: TF, model: tfjs.LayersModel, part: DataPart, indices: number[], imgSize: number, pixels: Float32Array, classWeights: readonly number[] | null): tfjs.Tensor1D {
   return tf.tidy(() => {
-    const inputs = batchInputs(tf, part, indices, imgSize);
+    const inputs = batchInputsFromPixels(tf, part, indices, imgSize, pixels);
     const logits = model.apply(inputs.length === 1 ? (inputs[0] as tfjs.Tensor) : inputs, { training: false }) as tfjs.Tensor;
     const labels = indices.map((i) => part.labels[i] as number);
     const loss = crossEntropy(tf, logits, tf.tensor1d(Int32Array.from(labels), "int32"), classWeights);

@@ -28,8 +28,8 @@ const f4 = (v: number | null) => (v === null ? "n/a" : v.toFixed(4));
 export async function evaluateTestPart(tf: TF, network: Network, data: TrainingData, params: TrainParams, bestEpoch: number, dir: string, log: Logger): Promise<TestResult | null> {
   const part = data.test;
   if (!part) return null;
-  // read asynchronously, once per batch: the only way on webgpu
-  const { probs } = await evaluateAsync(tf, network.built.model, part, params.imgSize, params.batchSize, data.classWeights);
+  // read asynchronously, once per batch (the only way on webgpu), the images streamed from the cache on this thread
+  const { probs } = await evaluateAsync(tf, network.built.model, part, params.imgSize, params.batchSize, data.classWeights, { warn: (message) => log.warn(message) });
   const yPred = probs.map((row) => row.indexOf(Math.max(...row)));
   const metrics: TestResult = { ...computeValMetrics(part.labels, yPred, probs), epoch: bestEpoch };
   writeJsonAtomic(join(dir, "metrics", "test_metrics.json"), metrics);

@@ -31,6 +31,8 @@ const CHECKS: Record<string, { present: () => boolean; install: string }> = {
   chromium: { present: () => has("chromium"), install: "apt-get install chromium" },
   "systemd-analyze": { present: () => has("systemd-analyze"), install: "apt-get install systemd" },
   "native addon": { present: () => nativeBuilt(), install: "node native/build.mjs (g++ and Node's headers; MAMMO_NATIVE_ADDON names another build)" },
+  // A local one-node cluster (ops/slurm/local-cluster.sh) needs Debian's Slurm, munge, and root.
+  slurm: { present: () => ["sbatch", "squeue", "scancel", "slurmctld", "slurmd", "munged"].every(has) && process.getuid?.() === 0, install: "apt-get install slurmctld slurmd slurm-client munge, and run as root" },
   "mount namespaces": { present: () => has("unshare") && Bun.spawnSync(["unshare", "-rm", "true"]).exitCode === 0, install: "run as root or allow unprivileged user namespaces" },
 };
 export type Requirement = keyof typeof CHECKS;

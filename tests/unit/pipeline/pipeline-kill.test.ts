@@ -1,31 +1,13 @@
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
-import { writeTinyExperiment } from "./tiny-experiment.ts";
+import { trainingArtifacts, writeTinyExperiment } from "./tiny-experiment.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "pipeline-kill-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The artifacts of both training runs that must not depend on an interruption (timings left out). */
-function trainingArtifacts(outdir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const seed of [42, 43]) {
-    const run = join(outdir, "runs", `seed_${seed}`, "results");
-    out[`${seed}/weights.bin`] = readFileSync(join(run, "best_model", "weights.bin")).toString("base64");
-    out[`${seed}/model.json`] = readFileSync(join(run, "best_model", "model.json"), "utf8");
-    out[`${seed}/val_metrics.json`] = readFileSync(join(run, "metrics", "val_metrics.json"), "utf8");
-    out[`${seed}/val_predictions.csv`] = readFileSync(join(run, "val_predictions.csv"), "utf8");
-    const history = readFileSync(join(run, "train_history.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
-    const drop = history[0]?.indexOf("seconds") ?? -1;
-    out[`${seed}/train_history`] = history.map((r) => r.filter((_, i) => i !== drop).join(",")).join("\n");
-    const summary = JSON.parse(readFileSync(join(run, "summary.json"), "utf8")) as Record<string, unknown>;
-    out[`${seed}/summary`] = JSON.stringify([summary.weights_sha256, summary.final_weights_sha256, summary.best_epoch, summary.val_metrics, summary.split_hash, summary.data_fingerprint]);
-  }
-  return out;
-}
 
 test("a pipeline killed with SIGKILL mid-training and restarted ends with the artifacts of an uninterrupted run", async () => {
   const experiment = writeTinyExperiment(dir, "exp", { epochs: 6 });

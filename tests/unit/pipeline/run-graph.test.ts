@@ -185,3 +185,32 @@ describe("sourceClosure(tasks/seed.ts)", () => {
     expect(files).toContain("lib/artifacts/atomic.ts");
   });
 });
+
+describe("runGraph's progress", () => {
+  test("shows a running node's last progress line whole, however long (no cut at a fixed width)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipeline-progress-"));
+    const long = `train: 3/20 (15%) 0.4/s, elapsed 8s, ETA 43s | ${Array.from({ length: 30 }, (_, i) => `metric_${i} 0.${i}`).join(" | ")}`;
+    expect(long.length).toBeGreaterThan(300);
+    const payloads: string[] = [];
+    const progress = () => ({ update() {}, increment: (_n?: number, p?: Record<string, string | number>) => void (p?.running !== undefined && payloads.push(String(p.running))), stop() {} });
+    const node: PipelineNode = { id: "a", task: "seed", params: { seeds: [1], outdir: join(dir, "a") }, deps: [], outputs: [] };
+    await runGraph([node], {
+      root: ROOT,
+      stateDir: join(dir, ".pipeline"),
+      jobs: 1,
+      dryRun: false,
+      log: createLogger({ console: null, now: () => new Date(0) }),
+      progress,
+      now: () => new Date(0),
+      execute: async (_node, _params, logFile) => {
+        mkdirSync(dirname(logFile), { recursive: true });
+        writeFileSync(`${logFile}.err`, `${long}\n`);
+        // The runner looks every second; wait until it has shown the line (or give up after 30 s).
+        for (const deadline = Date.now() + 30_000; !payloads.some((p) => p.includes("metric_29")) && Date.now() < deadline; ) await Bun.sleep(100);
+        return 0;
+      },
+    });
+    expect(payloads.length).toBeGreaterThan(0);
+    expect(payloads.at(-1)).toBe(`a: ${long}`);
+  });
+});

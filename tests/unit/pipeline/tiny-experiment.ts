@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -22,4 +22,22 @@ export function writeTinyExperiment(dir: string, name: string, train: Record<str
     }),
   );
   return path;
+}
+
+/** The artifacts of both training runs that must not depend on an interruption (timings left out). */
+export function trainingArtifacts(outdir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const seed of [42, 43]) {
+    const run = join(outdir, "runs", `seed_${seed}`, "results");
+    out[`${seed}/weights.bin`] = readFileSync(join(run, "best_model", "weights.bin")).toString("base64");
+    out[`${seed}/model.json`] = readFileSync(join(run, "best_model", "model.json"), "utf8");
+    out[`${seed}/val_metrics.json`] = readFileSync(join(run, "metrics", "val_metrics.json"), "utf8");
+    out[`${seed}/val_predictions.csv`] = readFileSync(join(run, "val_predictions.csv"), "utf8");
+    const history = readFileSync(join(run, "train_history.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+    const drop = history[0]?.indexOf("seconds") ?? -1;
+    out[`${seed}/train_history`] = history.map((r) => r.filter((_, i) => i !== drop).join(",")).join("\n");
+    const summary = JSON.parse(readFileSync(join(run, "summary.json"), "utf8")) as Record<string, unknown>;
+    out[`${seed}/summary`] = JSON.stringify([summary.weights_sha256, summary.final_weights_sha256, summary.best_epoch, summary.val_metrics, summary.split_hash, summary.data_fingerprint]);
+  }
+  return out;
 }

@@ -14,7 +14,7 @@ const SIZE = 12;
 const pool = new FeederPool(2);
 afterAll(() => pool.close());
 
-function part(n: number, purpose: string): DataPart {
+function part(n: number, purpose: string): DataPart<Float32Array> {
   const rng = stream(13, purpose);
   return { images: Array.from({ length: n }, () => Float32Array.from({ length: SIZE * SIZE }, () => rng.float())), labels: Array.from({ length: n }, (_, i) => i % 4) };
 }
