@@ -18,7 +18,7 @@ type TF = typeof tfjs;
  * addon reads and writes in place) with the hot kernels replaced by the project's C++ ones.
  */
 export class NativeBackend extends MathBackendCPU {
-  /** Free buffers kept for reuse: MAMMO_NATIVE_POOL_MB (MiB), default 4 GiB (buffer-pool.ts). */
+  /** Free buffers kept for reuse: MAMMO_NATIVE_POOL_MB (MiB), default 16 GiB (buffer-pool.ts). */
   private readonly pool = new BufferPool(poolBytes(process.env.MAMMO_NATIVE_POOL_MB));
 
   constructor(readonly addon: NativeAddon) {

@@ -24,7 +24,7 @@ export class BufferPool {
   private period = 0;
   private freeBytes = 0;
 
-  constructor(private readonly maxFreeBytes = 4 * 2 ** 30) {}
+  constructor(private readonly maxFreeBytes = 16 * 2 ** 30) {}
 
   /** A buffer of `length` floats, recycled or new; its contents are undefined when recycled. */
   take(length: number): Float32Array {
