@@ -8,6 +8,7 @@
 //       [--stored-size 64] [--batch 16] [--steps N] [--loader-workers 1] [--backend native]
 //       [--workdir DIR] [--json] [--in-memory]
 //
+// "RSS after load" is taken once the cohort is loaded (with --in-memory: its images read too).
 // --steps N trains N steps (and validates N batches) on the fully loaded cohort instead of one
 // whole epoch (a whole epoch of 20,000 images at 512 px takes long on a small machine).
 // --in-memory measures the peer, the path before streaming: every image of the cohort read into
@@ -117,12 +118,12 @@ async function child(cohort: string, cacheDir: string, o: Options, accessions: n
   const backend = await initBackend(params.backend as Parameters<typeof initBackend>[0]);
   const t0 = performance.now();
   const data = await loadTrainingData(params, { progress: quietProgress }, silentLog);
-  const loadS = (performance.now() - t0) / 1000;
-  const afterLoad = rssMb();
-  const network = buildNetwork(backend.tf, params, 0);
   const n = o.steps === null ? null : o.steps * o.batch;
   const train = await head(data.train, n, o.inMemory);
   const val = await head(data.val, n, o.inMemory);
+  const loadS = (performance.now() - t0) / 1000;
+  const afterLoad = rssMb();
+  const network = buildNetwork(backend.tf, params, 0);
   const pool = o.loaderWorkers > 0 ? new FeederPool(o.loaderWorkers) : null;
   let trainingMs = 0;
   await trainLoop(backend.tf, network.net, { train, val }, loopOptions(params, null, backend.stepsPerRead), network.optimizer, initialLoopState(), {
