@@ -8,6 +8,7 @@
 //       [--stored-size 64] [--batch 16] [--steps N] [--loader-workers 1] [--backend native]
 //       [--workdir DIR] [--json] [--in-memory]
 //
+// "RSS after load" is taken once the cohort is loaded (with --in-memory: its images read too).
 // --steps N trains N steps (and validates N batches) on the fully loaded cohort instead of one
 // whole epoch (a whole epoch of 20,000 images at 512 px takes long on a small machine).
 // --in-memory measures the peer, the path before streaming: every image of the cohort read into
@@ -55,6 +56,8 @@ interface Row {
   load_s: number;
   train_s: number;
   img_s: number;
+  /** Share of the training time the steps waited for their batch. */
+  data_wait: number;
   rss_after_load_mb: number;
   peak_rss_mb: number;
 }
@@ -117,19 +120,19 @@ async function child(cohort: string, cacheDir: string, o: Options, accessions: n
   const backend = await initBackend(params.backend as Parameters<typeof initBackend>[0]);
   const t0 = performance.now();
   const data = await loadTrainingData(params, { progress: quietProgress }, silentLog);
-  const loadS = (performance.now() - t0) / 1000;
-  const afterLoad = rssMb();
-  const network = buildNetwork(backend.tf, params, 0);
   const n = o.steps === null ? null : o.steps * o.batch;
   const train = await head(data.train, n, o.inMemory);
   const val = await head(data.val, n, o.inMemory);
+  const loadS = (performance.now() - t0) / 1000;
+  const afterLoad = rssMb();
+  const network = buildNetwork(backend.tf, params, 0);
   const pool = o.loaderWorkers > 0 ? new FeederPool(o.loaderWorkers) : null;
-  let trainingMs = 0;
+  let feeding = { waitMs: 0, trainingMs: 0 };
   await trainLoop(backend.tf, network.net, { train, val }, loopOptions(params, null, backend.stepsPerRead), network.optimizer, initialLoopState(), {
     progress: quietProgress,
     now: () => performance.now(),
     pool,
-    onEpochEnd: (result) => void (trainingMs = result.feeding.trainingMs),
+    onEpochEnd: (result) => void (feeding = result.feeding),
   });
   pool?.close();
   const row: Row = {
@@ -139,8 +142,9 @@ async function child(cohort: string, cacheDir: string, o: Options, accessions: n
     trained_images: train.labels.length,
     validated_images: val.labels.length,
     load_s: Math.round(loadS * 10) / 10,
-    train_s: Math.round(trainingMs / 100) / 10,
-    img_s: Math.round((10 * train.labels.length) / (trainingMs / 1000)) / 10,
+    train_s: Math.round(feeding.trainingMs / 100) / 10,
+    img_s: Math.round((10 * train.labels.length) / (feeding.trainingMs / 1000)) / 10,
+    data_wait: Math.round((1000 * feeding.waitMs) / feeding.trainingMs) / 1000,
     rss_after_load_mb: Math.round(afterLoad.rss),
     peak_rss_mb: Math.round(rssMb().hwm),
   };
@@ -182,9 +186,9 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`${o.inMemory ? "IN-MEMORY (every image decoded to Float32 before training, the path before streaming): " : ""}small-cnn at ${o.imgSize} px, batch ${o.batch}, backend ${o.backend}, ${o.loaderWorkers} loader worker(s), ${o.steps === null ? "one epoch" : `${o.steps} steps + ${o.steps} validation batches`} on the fully loaded cohort (stored ${o.storedSize} px)`);
-  console.log("| accessions | train / val samples | images trained | load s | train img/s | RSS after load MB | peak RSS MB |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  for (const r of rows) console.log(`| ${r.accessions} | ${r.train_samples} / ${r.val_samples} | ${r.trained_images} | ${r.load_s} | ${r.img_s} | ${r.rss_after_load_mb} | ${r.peak_rss_mb} |`);
+  console.log("| accessions | train / val samples | images trained | load s | train img/s | data wait | RSS after load MB | peak RSS MB |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of rows) console.log(`| ${r.accessions} | ${r.train_samples} / ${r.val_samples} | ${r.trained_images} | ${r.load_s} | ${r.img_s} | ${(100 * r.data_wait).toFixed(1)} % | ${r.rss_after_load_mb} | ${r.peak_rss_mb} |`);
   const first = rows[0];
   const last = rows.at(-1);
   if (first && last && first !== last) console.log(`peak RSS ${last.accessions} vs ${first.accessions}: ${((100 * last.peak_rss_mb) / first.peak_rss_mb - 100).toFixed(1)} %, img/s ${(last.img_s / first.img_s).toFixed(2)}×`);
