@@ -10,10 +10,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend/index.ts";
 import { nativeDetails, nativeThreads, registerNativeBackend } from "../lib/backend/native/index.ts";
-import { buildModel, setDropoutStep, type Arch } from "../lib/models/index.ts";
+import type { Arch } from "../lib/models/index.ts";
 import { stream } from "../lib/rng/index.ts";
-import { AdamW } from "../lib/train/adamw.ts";
-import { batchInputs, trainStep } from "../lib/train/step.ts";
+import { benchStep, kernelProfile, secondsPerStep } from "./step.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -152,43 +151,16 @@ for (const c of cases) {
 /** Per-kernel profile of one training step of `arch` (every layer trainable, AdamW) after `STEPS` timed steps. */
 async function profileStep(arch: Arch): Promise<void> {
   tf.setBackend("native");
-  const built = buildModel(tf, { arch, imgSize: SIZE, seed: 42 });
-  const vars = built.model.trainableWeights.map((w, key) => ({ key, variable: w.read() as tf.Variable, lr: 1e-4 }));
-  const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
-  const data = stream(42, "bench/native-kernels/step");
-  const part = {
-    images: Array.from({ length: BATCH }, () => Float32Array.from({ length: SIZE * SIZE }, () => data.float())),
-    labels: Array.from({ length: BATCH }, () => data.int(4)),
-  };
-  let stepNo = 0;
-  const step = () => {
-    setDropoutStep(built.model, ++stepNo);
-    const inputs = batchInputs(tf, part, part.labels.map((_, i) => i), SIZE);
-    trainStep(tf, built.model, optimizer, vars, inputs, part.labels, null);
-    tf.dispose(inputs);
-  };
-  step();
-  const start = performance.now();
-  for (let i = 0; i < STEPS; i++) step();
-  const stepMs = (performance.now() - start) / STEPS;
-  const profile = await tf.profile(step);
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  for (const k of profile.kernels) {
-    // tf.profile also lists the op wrappers of fused ops (names ending in "__op"), which contain their kernel
-    if (k.name.endsWith("__op")) continue;
-    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-    entry.ms += (await k.kernelTimeMs) as number;
-    entry.calls++;
-    byKernel.set(k.name, entry);
-  }
-  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+  const step = benchStep(tf, arch, SIZE, BATCH);
+  const stepMs = 1000 * secondsPerStep(step, STEPS, 1).wall;
+  const { kernels } = await kernelProfile(tf, () => step.run());
+  const total = kernels.reduce((s, k) => s + k.ms, 0);
   console.log(`\n${arch} ${SIZE} px, batch ${BATCH}: ${stepMs.toFixed(0)} ms per step (${((BATCH * 1000) / stepMs).toFixed(1)} images/s, mean of ${STEPS}); kernels of one profiled step (${total.toFixed(0)} ms in kernels):`);
   console.log("kernel | calls | ms | % of kernel time");
-  for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).filter(([, e]) => e.ms >= 0.01 * total)) {
-    console.log(`${name} | ${e.calls} | ${e.ms.toFixed(1)} | ${((100 * e.ms) / total).toFixed(1)}`);
+  for (const k of kernels.filter((k) => k.ms >= 0.01 * total)) {
+    console.log(`${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}`);
   }
-  optimizer.dispose();
-  built.model.dispose();
+  step.dispose();
 }
 
 for (const arch of ARCHS) await profileStep(arch);

@@ -1,6 +1,12 @@
 """PyTorch peer of bench/train.ts: training throughput (images/s) of the same networks.
 
-  train_torch.py ARCH IMG_SIZE BATCH STEPS WARMUP   print {"images": n, "seconds": s, "threads": t}
+  train_torch.py ARCH IMG_SIZE BATCH STEPS WARMUP
+  prints {"images": n, "seconds": s, "cpu_seconds": c, "threads": t, "torch": version, "peak_rss_mb": m}
+
+cpu_seconds is the process's CPU time (every thread) over the timed steps.
+
+peak_rss_mb is this process's VmHWM (/proc/self/status): the kernel's exact peak of resident
+memory, not a sample.
 
 ARCH is small-cnn (the project's lib/models/small-cnn.ts: three 3x3 conv (no bias) + BN + ReLU
 blocks of 16/32/64 channels, 2x2 max-pool after the first two) or efficientnet-b0 (torchvision's,
@@ -36,6 +42,14 @@ def efficientnet_b0() -> nn.Module:
     return model
 
 
+def peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("peak RSS: no VmHWM line in /proc/self/status")
+
+
 def main() -> None:
     arch, size, batch, steps, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     threads = int(os.environ.get("BENCH_TORCH_THREADS", "1"))
@@ -56,11 +70,11 @@ def main() -> None:
 
     for _ in range(warmup):
         step()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    seconds = time.perf_counter() - start
-    print(json.dumps({"images": steps * batch, "seconds": seconds, "threads": threads, "torch": torch.__version__}))
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    print(json.dumps({"images": steps * batch, "seconds": seconds, "cpu_seconds": cpu_seconds, "threads": threads, "torch": torch.__version__, "peak_rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,73 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { DATASET_FORMATS, DEFAULT_CACHE_DIR, LABEL_CODINGS, auditArchive } from "../lib/dataset/index.ts";
+import { csvInt, defineArtifact, enveloped } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
 import { defineTask } from "../lib/task/index.ts";
 
 /** Columns of `data_audit.csv`, in the reference pipeline's order. */
 const AUDIT_COLUMNS = ["accession", "classification", "dicom_count", "readable_count", "unreadable_count", "sample_checksum", "notes"] as const;
+
+const count = z.number().int().nonnegative();
+
+export const dataManifestJson = defineArtifact({
+  name: "data_manifest",
+  path: "<outdir>/data_manifest.json",
+  format: "json",
+  schema: enveloped(
+    z.object({
+      generated_at: z.string(),
+      total_accessions: count,
+      total_csv_entries: count,
+      exams_missing_dir: z.array(z.string()),
+      dirs_missing_csv: z.array(z.string()),
+      class_histogram: z.record(z.string(), count),
+      total_dicom_files: count,
+      /** Files whose frame 0 decodes completely. */
+      total_readable_files: count,
+      readability_ratio: z.number().min(0).max(1),
+      format: z.enum(DATASET_FORMATS),
+      data_fingerprint: z.string(),
+      files: z.array(
+        z.object({
+          /** Relative to the DICOM root, `/`-separated. */
+          path: z.string(),
+          /** SHA-256 of the bytes; "" when refused before being read whole. */
+          sha256: z.string(),
+          readable: z.boolean(),
+          /** Why it is unreadable; null when readable. */
+          reason: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+  enveloped: true,
+  writer: "tasks/audit.ts",
+  readers: [],
+  description: "The archive's inventory against its CSV: the reference pipeline's keys (generated_at, totals, missing exams and folders, class histogram, readability) plus the CSV format, the dataset fingerprint and every file's SHA-256 and decode verdict.",
+  version: 1,
+});
+
+export const dataAuditCsv = defineArtifact({
+  name: "data_audit",
+  path: "<outdir>/data_audit.csv",
+  format: "csv",
+  schema: z.object({
+    accession: z.string(),
+    classification: z.string(),
+    dicom_count: csvInt,
+    readable_count: csvInt,
+    unreadable_count: csvInt,
+    /** SHA-256 of the accession's first readable file; empty when none was read whole. */
+    sample_checksum: z.string().regex(/^([0-9a-f]{64})?$/),
+    notes: z.string(),
+  }),
+  enveloped: false,
+  writer: "tasks/audit.ts",
+  readers: [],
+  description: "One row per accession (the reference pipeline's columns): label, DICOM files found, readable and unreadable counts, a sample checksum, notes.",
+  version: 1,
+});
 
 export default defineTask({
   name: "audit",
@@ -40,6 +102,7 @@ export default defineTask({
     const manifestPath = join(params.outdir, "data_manifest.json");
     const auditPath = join(params.outdir, "data_audit.csv");
     ctx.artifacts.writeJson(
+      dataManifestJson,
       manifestPath,
       {
         generated_at: ctx.clock.now().toISOString(),
@@ -58,9 +121,11 @@ export default defineTask({
       [params.csv],
     );
     ctx.artifacts.writeCsv(
+      dataAuditCsv,
       auditPath,
       AUDIT_COLUMNS,
       report.rows.map((r) => [r.accession, r.classification, r.dicomCount, r.readableCount, r.unreadableCount, r.sampleChecksum, r.notes]),
+      [params.csv],
     );
     const pct = (100 * report.readabilityRatio).toFixed(2);
     ctx.log.info(`DICOM files readable (frame 0 decodes): ${report.totalReadableFiles}/${report.totalDicomFiles} (${pct}%) in ${report.totalAccessions} exams`);

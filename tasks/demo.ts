@@ -1,11 +1,10 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { summaryTable } from "../lib/aggregate/index.ts";
-import type { MetricName, MetricSummary } from "../lib/aggregate/index.ts";
+import { aggregateJson, summaryTable } from "../lib/aggregate/index.ts";
+import { readArtifact } from "../lib/artifacts/index.ts";
 import { buildGraph, readExperiment } from "../lib/pipeline/index.ts";
 import { defineTask } from "../lib/task/index.ts";
-import { readAggregate } from "../reports/inputs/aggregate.ts";
 
 export default defineTask({
   name: "demo",
@@ -31,10 +30,10 @@ export default defineTask({
     for (const { id, title } of tables) {
       const node = graph.find((n) => n.id === id);
       if (!node) continue;
-      const aggregate = readAggregate(join(node.params.outdir as string, "aggregate.json"));
+      const aggregate = readArtifact(join(node.params.outdir as string, "aggregate.json"), "aggregate", aggregateJson.schema, "aggregate");
       ctx.log.info("");
       ctx.log.info(`${title}, over seeds ${experiment.seeds.join(", ")}:`);
-      for (const line of summaryTable(aggregate.metrics as unknown as Record<MetricName, MetricSummary>, aggregate.sigma, aggregate.confidence, aggregate.bootstrap?.resamples ?? 0)) ctx.log.info(`  ${line}`);
+      for (const line of summaryTable(aggregate.metrics, aggregate.sigma, aggregate.confidence, aggregate.bootstrap.resamples)) ctx.log.info(`  ${line}`);
     }
     ctx.log.info("");
     ctx.log.info(`Written to ${params.assetsDir}:`);

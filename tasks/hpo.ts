@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { pickMetrics } from "../lib/aggregate/index.ts";
-import { canonicalJson, readJson } from "../lib/artifacts/index.ts";
+import { canonicalJson, defineArtifact, enveloped, readJson } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
 import { localTrialLauncher, randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, trialProcessRecord, type SearchSpace, type TrialLauncher, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
 import { slurmTrialLauncher } from "../lib/pipeline/slurm/index.ts";
@@ -22,6 +22,45 @@ function objectiveOf(runDir: string, objective: SearchSpace["objective"]): numbe
 
 const trialName = (n: number) => `trial_${String(n).padStart(4, "0")}`;
 const eventFile = (outdir: string, name: string) => join(outdir, "events", `${name}.json`);
+
+const trialParamsSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]));
+
+export const hpoSummaryJson = defineArtifact({
+  name: "hpo_summary",
+  path: "<outdir>/hpo_summary.json",
+  format: "json",
+  schema: enveloped(
+    z.object({
+      study: z.string(),
+      /** The SQLite file holding the study. */
+      database: z.string(),
+      sampler: z.enum(["random", "tpe"]),
+      seed: z.number().int(),
+      objective: z.string(),
+      direction: z.enum(["maximize", "minimize"]),
+      evaluation: z.string(),
+      n_trials: z.number().int(),
+      trials: z.array(
+        z.object({ number: z.number().int(), name: z.string(), params: trialParamsSchema, state: z.string(), value: z.number().nullable(), run_dir: z.string().nullable(), error: z.string().nullable() }),
+      ),
+      best: z.object({ number: z.number().int(), params: trialParamsSchema, value: z.number(), run_dir: z.string().nullable() }).nullable(),
+      /** With --promote: the best trials re-run over seeds, ranked by their mean. */
+      promoted: z.array(
+        z.object({
+          trial: z.number().int(),
+          params: trialParamsSchema,
+          runs: z.array(z.object({ seed: z.number().int(), runDir: z.string(), value: z.number().nullable(), error: z.string().optional() })),
+          mean: z.number().nullable(),
+        }),
+      ),
+    }),
+  ),
+  enveloped: true,
+  writer: "tasks/hpo.ts",
+  readers: ["reports/inputs/hpo.ts"],
+  description: "A hyperparameter study: its sampler, seed and objective, every trial (params, state, value, run directory, error), the best trial, and with --promote the best trials re-run over seeds.",
+  version: 1,
+});
 
 export default defineTask({
   name: "hpo",
@@ -71,7 +110,7 @@ export default defineTask({
     const promoted = await promoteBest(run, complete.slice(0, promote), seeds);
     study.close();
     const path = join(outdir, "hpo_summary.json");
-    ctx.artifacts.writeJson(path, {
+    ctx.artifacts.writeJson(hpoSummaryJson, path, {
       study: studyName,
       database: dbPath,
       sampler,

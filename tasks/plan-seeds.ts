@@ -3,7 +3,7 @@ import { z } from "zod";
 import { METRIC_NAMES } from "../lib/aggregate/index.ts";
 import { usageError } from "../lib/errors/index.ts";
 import { defineTask } from "../lib/task/index.ts";
-import { pilotFromAggregate, pilotFromVariance, planSeeds } from "../lib/variance/index.ts";
+import { pilotFromAggregate, pilotFromVariance, planJson, planSeeds } from "../lib/variance/index.ts";
 
 /**
  * Writes `<outdir>/plan.json`: `n_required` (seeds per configuration to detect --delta with a
@@ -37,7 +37,7 @@ export default defineTask({
     const pilot = params.aggregate !== undefined ? pilotFromAggregate(params.aggregate, params.metric) : pilotFromVariance(params.variance as string, params.metric);
     const plan = planSeeds(pilot, params.metric, params.delta, params.alpha, params.power);
     const path = join(params.outdir, "plan.json");
-    ctx.artifacts.writeJson(path, plan as unknown as Record<string, unknown>, [pilot.path]);
+    ctx.artifacts.writeJson(planJson, path, plan, [pilot.path]);
     ctx.log.info(`pilot: σ = ${plan.pilot.sigma.toPrecision(4)} of ${plan.pilot.sigma_of} (${plan.design} design, n = ${plan.pilot.n})`);
     ctx.log.info(plan.sentence);
     return { path, n_required: plan.n_required, min_detectable_delta: plan.min_detectable_delta, design: plan.design };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { sha256 } from "../lib/artifacts/index.ts";
+import { contractJsonText, sha256 } from "../lib/artifacts/index.ts";
 import { availableBackends, referenceKey, type AvailableBackend } from "../lib/backend/index.ts";
 import { TaskError, usageError } from "../lib/errors/index.ts";
 import { buildGraph, readExperiment } from "../lib/pipeline/index.ts";
@@ -15,6 +15,8 @@ import {
   jsonChanges,
   markdownSummary,
   referenceSchema,
+  reproReferenceJson,
+  reproReportJson,
   type BackendCheck,
   type Reference,
   type SeedFingerprint,
@@ -72,6 +74,106 @@ async function runOn(target: AvailableBackend, p: Params, ctx: TaskContext) {
   };
 }
 
+interface Check extends AvailableBackend {
+  refPath: string;
+}
+
+/** The experiment file as text (hashed) and as JSON (diffed field by field). */
+interface ExperimentFile {
+  text: string;
+  json: unknown;
+}
+
+/** The checks to make; refuses before any training a missing reference, or a dirty tree for a new one. */
+function plannedChecks(p: Params): Check[] {
+  if (p.updateReference && !p.reason?.trim()) throw usageError("missing_reason", '--update-reference needs --reason "why the reference changes"');
+  const checks = targets(p.backend).map((t) => ({ ...t, refPath: join(p.references, t.key, `${basename(p.experiment, ".json")}.json`) }));
+  if (p.updateReference) requireCleanTree();
+  else {
+    const missing = checks.filter((c) => !existsSync(c.refPath));
+    if (missing.length) {
+      throw usageError(
+        "no_reference",
+        `no reference for ${missing.map((c) => `${c.key} (${c.refPath})`).join(", ")}: make one from a clean tree with --update-reference --reason "first baseline"${missing.length < checks.length ? `, or check only the others with ${checks.filter((c) => !missing.includes(c)).map((c) => `--backend ${c.name}`).join(" ")}` : ""}`,
+      );
+    }
+  }
+  return checks;
+}
+
+/** Stores this run as the reference of `check` (keeping the previous reference's tolerances). */
+function storeReference(check: Check, now: Awaited<ReturnType<typeof runOn>>, experiment: ExperimentFile, p: Params, ctx: TaskContext): void {
+  const previous = existsSync(check.refPath) ? ctx.artifacts.readJson(check.refPath, referenceSchema, "reference") : undefined;
+  const reference: Reference = {
+    experiment: p.experiment,
+    experiment_sha256: sha256(experiment.text),
+    experiment_json: experiment.json,
+    backend: now.backend,
+    reference_key: check.key,
+    updated_at: ctx.clock.now().toISOString(),
+    reason: p.reason as string,
+    environment: now.environment,
+    tolerance: previous?.tolerance ?? DEFAULT_TOLERANCE,
+    seeds: now.seeds,
+  };
+  // A committed file with its own provenance (environment, updated_at): checked, no envelope.
+  ctx.artifacts.writeFile(check.refPath, contractJsonText(reproReferenceJson, reference));
+  ctx.log.info(`reference updated: ${check.refPath} (${p.reason})`);
+}
+
+/** Runs the experiment on `check`'s backend and compares every seed with the stored reference. */
+async function checkBackend(check: Check, experiment: ExperimentFile, p: Params, ctx: TaskContext): Promise<BackendCheck> {
+  const now = await runOn(check, p, ctx);
+  if (p.updateReference) storeReference(check, now, experiment, p, ctx);
+  const reference = ctx.artifacts.readJson(check.refPath, referenceSchema, "reference");
+  const seeds = [...new Set([...Object.keys(reference.seeds), ...Object.keys(now.seeds)])].sort();
+  const verdicts = seeds.map((s) => compareSeed(s, reference.seeds[s], now.seeds[s], reference.tolerance));
+  const changes =
+    reference.experiment_json === undefined
+      ? reference.experiment_sha256 === sha256(experiment.text)
+        ? null
+        : "(the reference predates field-level records; its SHA-256 differs)"
+      : describeChanges(jsonChanges(reference.experiment_json, experiment.json)) || null;
+  return {
+    key: check.key,
+    reference: check.refPath,
+    passed: verdicts.every((v) => v.verdict === "identical" || v.verdict === "within tolerance"),
+    verdicts,
+    environment: environmentDiff(reference.environment, now.environment),
+    experimentChanges: changes,
+  };
+}
+
+/** repro_report.json and .md, the latest under --outdir and a dated copy under history/ so that each night's is kept. */
+function writeReports(results: readonly BackendCheck[], p: Params, ctx: TaskContext): boolean {
+  const passed = results.every((r) => r.passed);
+  const report = {
+    experiment: p.experiment,
+    passed,
+    checks: results.map((r) => ({ backend_key: r.key, reference: r.reference, passed: r.passed, experiment_changes: r.experimentChanges, verdicts: [...r.verdicts], environment_differences: [...r.environment] })),
+  };
+  const md = markdownSummary({ experiment: p.experiment, passed, checks: results });
+  const dated = join(p.outdir, "history", ctx.clock.now().toISOString().slice(0, 19).replace(/:/g, "-"));
+  for (const dir of [p.outdir, dated]) {
+    ctx.artifacts.writeJson(reproReportJson, join(dir, "repro_report.json"), report, [p.experiment, ...results.map((r) => r.reference)]);
+    ctx.artifacts.writeFile(join(dir, "repro_report.md"), md);
+  }
+  return passed;
+}
+
+/** One log line per seed, then what changed in the experiment and the environment. */
+function logResults(results: readonly BackendCheck[], p: Params, ctx: TaskContext): void {
+  for (const r of results) {
+    for (const v of r.verdicts) {
+      const m = v.first_divergent_metric;
+      const line = `${r.key} seed ${v.seed}: ${v.verdict}${m ? ` — first divergence ${m.name}${v.first_divergent_epoch ? ` at epoch ${v.first_divergent_epoch}` : ""}: ${m.reference} → ${m.current}` : ""}`;
+      (v.verdict === "identical" || v.verdict === "within tolerance" ? ctx.log.info : ctx.log.error)(line);
+    }
+    if (r.experimentChanges) ctx.log.warn(`${r.key}: ${p.experiment} changed since the reference was made: ${r.experimentChanges}`);
+    for (const d of r.environment) ctx.log.warn(`${r.key}: environment differs: ${d.key}: ${JSON.stringify(d.reference)} → ${JSON.stringify(d.current)}`);
+  }
+}
+
 export default defineTask({
   name: "repro",
   description: "Nightly reproducibility check: re-run a reference experiment from scratch on every available backend and compare it with its stored fingerprints",
@@ -79,83 +181,13 @@ export default defineTask({
   examples: ["bun run task repro", "bun run task repro --backend native", 'bun run task repro --update-reference --reason "tfjs 4.22 → 4.23"'],
   uses: ["pipeline"],
   async run(p, ctx) {
-    if (p.updateReference && !p.reason?.trim()) throw usageError("missing_reason", '--update-reference needs --reason "why the reference changes"');
-    const experimentText = readFileSync(p.experiment, "utf8");
-    const experimentJson: unknown = JSON.parse(experimentText);
-    const checks = targets(p.backend).map((t) => ({ ...t, refPath: join(p.references, t.key, `${basename(p.experiment, ".json")}.json`) }));
-    // Refuse before any training: a missing reference, or a dirty tree for a new one.
-    if (p.updateReference) requireCleanTree();
-    else {
-      const missing = checks.filter((c) => !existsSync(c.refPath));
-      if (missing.length) {
-        throw usageError(
-          "no_reference",
-          `no reference for ${missing.map((c) => `${c.key} (${c.refPath})`).join(", ")}: make one from a clean tree with --update-reference --reason "first baseline"${missing.length < checks.length ? `, or check only the others with ${checks.filter((c) => !missing.includes(c)).map((c) => `--backend ${c.name}`).join(" ")}` : ""}`,
-        );
-      }
-    }
-
+    const checks = plannedChecks(p);
+    const text = readFileSync(p.experiment, "utf8");
+    const experiment: ExperimentFile = { text, json: JSON.parse(text) };
     const results: BackendCheck[] = [];
-    for (const check of checks) {
-      const now = await runOn(check, p, ctx);
-      if (p.updateReference) {
-        const previous = existsSync(check.refPath) ? ctx.artifacts.readJson(check.refPath, referenceSchema, "reference") : undefined;
-        const reference: Reference = {
-          experiment: p.experiment,
-          experiment_sha256: sha256(experimentText),
-          experiment_json: experimentJson,
-          backend: now.backend,
-          reference_key: check.key,
-          updated_at: ctx.clock.now().toISOString(),
-          reason: p.reason as string,
-          environment: now.environment,
-          tolerance: previous?.tolerance ?? DEFAULT_TOLERANCE,
-          seeds: now.seeds,
-        };
-        ctx.artifacts.writeFile(check.refPath, `${JSON.stringify(reference, null, 2)}\n`);
-        ctx.log.info(`reference updated: ${check.refPath} (${p.reason})`);
-      }
-      const reference = ctx.artifacts.readJson(check.refPath, referenceSchema, "reference");
-      const seeds = [...new Set([...Object.keys(reference.seeds), ...Object.keys(now.seeds)])].sort();
-      const verdicts = seeds.map((s) => compareSeed(s, reference.seeds[s], now.seeds[s], reference.tolerance));
-      const changes =
-        reference.experiment_json === undefined
-          ? reference.experiment_sha256 === sha256(experimentText)
-            ? null
-            : "(the reference predates field-level records; its SHA-256 differs)"
-          : describeChanges(jsonChanges(reference.experiment_json, experimentJson)) || null;
-      results.push({
-        key: check.key,
-        reference: check.refPath,
-        passed: verdicts.every((v) => v.verdict === "identical" || v.verdict === "within tolerance"),
-        verdicts,
-        environment: environmentDiff(reference.environment, now.environment),
-        experimentChanges: changes,
-      });
-    }
-
-    const passed = results.every((r) => r.passed);
-    const report = {
-      experiment: p.experiment,
-      passed,
-      checks: results.map((r) => ({ backend_key: r.key, reference: r.reference, passed: r.passed, experiment_changes: r.experimentChanges, verdicts: r.verdicts, environment_differences: r.environment })),
-    };
-    const md = markdownSummary({ experiment: p.experiment, passed, checks: results });
-    // The latest report, and a dated copy so that each night's report is kept.
-    const dated = join(p.outdir, "history", ctx.clock.now().toISOString().slice(0, 19).replace(/:/g, "-"));
-    for (const dir of [p.outdir, dated]) {
-      ctx.artifacts.writeJson(join(dir, "repro_report.json"), report, [p.experiment, ...results.map((r) => r.reference)]);
-      ctx.artifacts.writeFile(join(dir, "repro_report.md"), md);
-    }
-    for (const r of results) {
-      for (const v of r.verdicts) {
-        const m = v.first_divergent_metric;
-        const line = `${r.key} seed ${v.seed}: ${v.verdict}${m ? ` — first divergence ${m.name}${v.first_divergent_epoch ? ` at epoch ${v.first_divergent_epoch}` : ""}: ${m.reference} → ${m.current}` : ""}`;
-        (v.verdict === "identical" || v.verdict === "within tolerance" ? ctx.log.info : ctx.log.error)(line);
-      }
-      if (r.experimentChanges) ctx.log.warn(`${r.key}: ${p.experiment} changed since the reference was made: ${r.experimentChanges}`);
-      for (const d of r.environment) ctx.log.warn(`${r.key}: environment differs: ${d.key}: ${JSON.stringify(d.reference)} → ${JSON.stringify(d.current)}`);
-    }
+    for (const check of checks) results.push(await checkBackend(check, experiment, p, ctx));
+    const passed = writeReports(results, p, ctx);
+    logResults(results, p, ctx);
     if (!passed) {
       const failed = results.flatMap((r) => r.verdicts.filter((v) => v.verdict === "drift" || v.verdict === "missing").map((v) => `${r.key} seed ${v.seed} ${v.verdict}`));
       const changed = results.find((r) => r.experimentChanges)?.experimentChanges;

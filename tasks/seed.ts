@@ -1,10 +1,31 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { defineArtifact, enveloped } from "../lib/artifacts/index.ts";
 import { defineTask } from "../lib/task/index.ts";
 import { STREAM_SCHEME, deriveSeed } from "../lib/rng/index.ts";
 
 /** Streams whose derived seeds are listed in `seeds.json`, so a reader can check them by hand. */
 const EXAMPLE_STREAMS = ["split", "init", "shuffle/epoch/1", "augment/epoch/1", "dropout/step/1", "subset", "hpo/trial/1"];
+
+export const seedsJson = defineArtifact({
+  name: "seeds",
+  path: "<outdir>/seeds.json",
+  format: "json",
+  schema: enveloped(
+    z.object({
+      /** Root seeds, one run each. */
+      seeds: z.array(z.number().int().nonnegative()),
+      scheme: z.object({ name: z.string(), description: z.string() }),
+      /** By root seed (as a string), the seed derived for each example stream. */
+      derived: z.record(z.string(), z.record(z.string(), z.number().int())),
+    }),
+  ),
+  enveloped: true,
+  writer: "tasks/seed.ts",
+  readers: [],
+  description: "The seed plan: the root seeds, the derivation scheme, and the derived seed of a few streams per root seed so that a reader can check the scheme by hand.",
+  version: 1,
+});
 
 export default defineTask({
   name: "seed",
@@ -19,7 +40,7 @@ export default defineTask({
     if (duplicates.length) ctx.log.warn(`duplicate seeds ignored: ${[...new Set(duplicates)].join(", ")}`);
     const seeds = [...new Set(params.seeds)];
     const path = join(params.outdir, "seeds.json");
-    ctx.artifacts.writeJson(path, {
+    ctx.artifacts.writeJson(seedsJson, path, {
       seeds,
       scheme: {
         name: STREAM_SCHEME,

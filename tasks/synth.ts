@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { defineArtifact, enveloped } from "../lib/artifacts/index.ts";
 import { defineTask } from "../lib/task/index.ts";
 import { DICOM_ENCODINGS, type DicomEncoding } from "../lib/dicom/write/index.ts";
 import { SYNTH_ARTIFACT, generateCohort, type GeneratedAccession } from "../lib/synth/index.ts";
@@ -9,6 +10,59 @@ function countBy<T extends string | number>(items: readonly GeneratedAccession[]
   for (const a of items) out[String(key(a))] = (out[String(key(a))] ?? 0) + 1;
   return out;
 }
+
+const counts = z.record(z.string(), z.number().int().nonnegative());
+
+export const synthJson = defineArtifact({
+  name: "synth",
+  path: "<outdir>/synth.json",
+  format: "json",
+  schema: enveloped(
+    z.object({
+      /** The label CSV and the archive folder written. */
+      csv: z.string(),
+      archive: z.string(),
+      /** SHA-256 over the CSV's hash and the sorted (path, file hash) pairs. */
+      fingerprint: z.string(),
+      counts: z.object({
+        patients: z.number().int(),
+        accessions: z.number().int(),
+        images: z.number().int(),
+        label: counts,
+        trueDensity: counts,
+        encoding: counts,
+        bitsStored: counts,
+        photometric: counts,
+        pixelRepresentation: counts,
+      }),
+      labelNoise: z.object({ target: z.number(), relabelled: z.number().int(), rate: z.number() }),
+      accessions: z.array(
+        z.object({
+          accession: z.string(),
+          patientId: z.string(),
+          /** The CSV label 1..5. */
+          label: z.number().int().min(1).max(5),
+          /** The density the images show, 1..4. */
+          trueDensity: z.number().int().min(1).max(4),
+          denseFraction: z.number(),
+          encoding: z.enum(DICOM_ENCODINGS as [DicomEncoding, ...DicomEncoding[]]),
+          bitsStored: z.number().int(),
+          pixelRepresentation: z.union([z.literal(0), z.literal(1)]),
+          photometric: z.string(),
+          manufacturer: z.string(),
+          images: z.array(
+            z.object({ path: z.string(), sha256: z.string(), viewPosition: z.string(), laterality: z.enum(["L", "R"]), denseFraction: z.number() }),
+          ),
+        }),
+      ),
+    }),
+  ),
+  enveloped: true,
+  writer: "tasks/synth.ts",
+  readers: [],
+  description: "What the synthetic cohort holds: where its CSV and archive are, its fingerprint, counts by label, true density, encoding and pixel format, the label noise drawn, and every accession with its images and their SHA-256.",
+  version: 1,
+});
 
 export default defineTask({
   name: "synth",
@@ -41,7 +95,7 @@ export default defineTask({
     const standard = acc.filter((a) => a.label !== 5);
     const relabelled = standard.filter((a) => a.label !== a.trueDensity).length;
     const path = join(params.outdir, SYNTH_ARTIFACT);
-    ctx.artifacts.writeJson(path, {
+    ctx.artifacts.writeJson(synthJson, path, {
       csv: cohort.csv,
       archive: cohort.archive,
       fingerprint: cohort.fingerprint,

@@ -5,7 +5,7 @@ import { TaskError, usageError } from "../lib/errors/index.ts";
 import { buildGraph, readExperiment, resolveNodes, runGraph, type GraphNode, type PipelineNode } from "../lib/pipeline/index.ts";
 import { quietProgress } from "../lib/progress/index.ts";
 import { defineTask, type TaskContext } from "../lib/task/index.ts";
-import { DESIGNS, analyseStudy, decompositionLines, readStudyRun, readVariance, resolveStudy, type StudyInput } from "../lib/variance/index.ts";
+import { DESIGNS, analyseStudy, decompositionLines, readStudyRun, readVariance, resolveStudy, varianceJson, type StudyInput } from "../lib/variance/index.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 
@@ -96,7 +96,7 @@ function analyse(p: Params, ctx: TaskContext): string {
   const study = resolveStudy(input, Math.min(...runs.map((r) => r.seed)));
   const { body, inputs } = analyseStudy(study, runs, CONFIDENCE);
   const path = join(p.outdir ?? join("outputs", "variance"), "variance.json");
-  ctx.artifacts.writeJson(path, body as unknown as Record<string, unknown>, [...new Set(inputs)]);
+  ctx.artifacts.writeJson(varianceJson, path, body, [...new Set(inputs)]);
   if (body.control) {
     (body.control.bit_identical ? ctx.log.info : ctx.log.warn)(`control: ${body.control.verdict}`);
     if (!body.control.bit_identical && body.control.deterministic_backend) {

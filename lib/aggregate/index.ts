@@ -15,3 +15,5 @@ export { REFERENCE_BACKEND, isReferenceSummary, readAnyValMetrics, referenceSumm
 export type { AnyValMetrics } from "./reference.ts";
 export { checkPairedSeeds, checkSourcePattern, sourcePattern } from "./sources.ts";
 export type { SourcePattern } from "./sources.ts";
+export { aggregateCompareCsv, aggregateCsv, aggregateJson, aggregateSchema, compareMetricSchema, metricStatsSchema } from "./artifact.ts";
+export type { AggregateArtifact } from "./artifact.ts";

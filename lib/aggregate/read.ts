@@ -4,26 +4,20 @@ import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { TaskError, usageError } from "../errors/index.ts";
 import { readJson } from "../artifacts/index.ts";
+import { cvFoldSchema, cvSummarySchema } from "../cv/index.ts";
 import { CLASS_NAMES, valMetricsSchema } from "../metrics/index.ts";
+import { summarySchema } from "../train/summary.ts";
 import { sourceSeeds, type SourceSeeds } from "../rng/index.ts";
 import { pickMetrics, type RunMetrics } from "./metrics.ts";
 import { REFERENCE_BACKEND, foldFromPath, isReferenceSummary, referenceConfig, referenceDataIdentity, referenceMetrics, referenceSummarySchema, referenceValMetricsSchema } from "./reference.ts";
 
-/** The part of a run's `summary.json` the aggregate needs. */
-const summarySchema = z.object({
-  seed: z.number().int(),
-  fold: z.number().int().min(1).nullable(),
-  config: z.record(z.string(), z.unknown()),
-  data_fingerprint: z.string(),
-  backend: z.string(),
-  /** Root seed of each source; absent in runs made before sources existed (all followed `seed`). */
-  seeds: z.object({ split: z.number().int(), init: z.number().int(), order: z.number().int(), augment: z.number().int(), dropout: z.number().int() }).optional(),
-});
+/** The part of a run's `summary.json` the aggregate needs; `seeds` is absent in runs made before sources existed (all followed `seed`). */
+const summaryPart = summarySchema.pick({ seed: true, fold: true, config: true, data_fingerprint: true, backend: true, seeds: true }).partial({ seeds: true });
 
-/** Both the cv task's file and the reference pipeline's (which has no `missing_folds`). */
-const cvSummarySchema = z.looseObject({
-  folds: z.array(z.looseObject({ fold: z.number().int() })),
-  missing_folds: z.array(z.number().int()).default([]),
+/** The part of cv_summary.json the aggregate needs, from the cv task's file or the reference pipeline's (which has no `missing_folds`). */
+const cvPart = z.object({
+  folds: z.array(cvFoldSchema.pick({ fold: true })),
+  missing_folds: cvSummarySchema.shape.missing_folds.default([]),
 });
 
 /**
@@ -85,7 +79,7 @@ export function readRun(dir: string, cvDir: string | null, part: EvaluatedPart =
       files: hasMetrics ? [summaryPath, metricsPath] : [summaryPath],
     };
   }
-  const summary = readJson(summaryPath, summarySchema, "run summary");
+  const summary = readJson(summaryPath, summaryPart, "run summary");
   if (part === "test" && !existsSync(metricsPath)) {
     throw usageError("no_test_set", `missing ${metricsPath}: the run's split has no test part (split --test-frac F, or a dataset split column, makes one)`);
   }
@@ -107,7 +101,7 @@ export function readRun(dir: string, cvDir: string | null, part: EvaluatedPart =
 
 /** Folds a CV directory's `cv_summary.json` lists as missing (failed or not run). */
 export function missingFolds(cvDir: string): number[] {
-  return readJson(join(cvDir, "cv_summary.json"), cvSummarySchema, "cross-validation summary").missing_folds;
+  return readJson(join(cvDir, "cv_summary.json"), cvPart, "cross-validation summary").missing_folds;
 }
 
 /** One run's validation predictions (`val_predictions.csv`), parsed. */

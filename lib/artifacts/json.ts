@@ -33,26 +33,32 @@ export const envelopeSchema = z.object({
 
 export interface WriteJsonOptions {
   task: string;
+  /** The artifact's `schemaVersion` (its contract's version); default SCHEMA_VERSION. */
+  schemaVersion?: number;
   params: Record<string, unknown>;
   /** Input files whose SHA-256 is recorded (hashes computed here), or already-known hashes. */
   inputs?: readonly string[] | Record<string, string>;
   createdAt: Date;
 }
 
-/** Writes `data` wrapped in the envelope, atomically, as pretty JSON with a final newline. */
-export function writeArtifact(path: string, data: Record<string, unknown>, options: WriteJsonOptions): Envelope & Record<string, unknown> {
+/** The envelope of an artifact written now with `options` (input files hashed here). */
+export function envelope(options: WriteJsonOptions): Envelope {
   const inputs = Array.isArray(options.inputs)
     ? Object.fromEntries(options.inputs.map((p) => [p, sha256File(p)]))
     : ((options.inputs as Record<string, string> | undefined) ?? {});
-  const artifact = {
-    schemaVersion: SCHEMA_VERSION,
+  return {
+    schemaVersion: options.schemaVersion ?? SCHEMA_VERSION,
     task: options.task,
     createdAt: options.createdAt.toISOString(),
     params: options.params,
     inputs,
     provenance: provenance(),
-    ...data,
   };
+}
+
+/** Writes `data` wrapped in the envelope, atomically, as pretty JSON with a final newline. */
+export function writeArtifact(path: string, data: Record<string, unknown>, options: WriteJsonOptions): Envelope & Record<string, unknown> {
+  const artifact = { ...envelope(options), ...data };
   writeJsonAtomic(path, artifact);
   return artifact;
 }
@@ -82,15 +88,17 @@ export function readJson<S extends z.ZodType>(path: string, schema: S, what = "a
 }
 
 /** Reads an enveloped artifact, checking it was written by `task`. */
-export function readArtifact<S extends z.ZodType>(path: string, task: string, schema: S): z.infer<S> & Envelope {
-  const artifact = readJson(path, envelopeSchema.and(schema));
-  if (artifact.task !== task) {
-    throw new TaskError("foreign_artifact", `${path} was written by task "${artifact.task}", expected "${task}"`, { exitCode: 2 });
+export function readArtifact<S extends z.ZodType>(path: string, task: string, schema: S, what = "artifact"): z.infer<S> & Envelope {
+  // The writer first: another task's file is named as such, not as a schema mismatch.
+  const { task: writer } = readJson(path, z.looseObject({ task: z.string() }), what);
+  if (writer !== task) {
+    throw new TaskError("foreign_artifact", `${path} was written by task "${writer}", expected "${task}"`, { exitCode: 2 });
   }
-  return artifact as z.infer<S> & Envelope;
+  return readJson(path, envelopeSchema.and(schema), what) as z.infer<S> & Envelope;
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined, raw: unknown): string {
+/** One zod issue as `field a.b: <message> (got <value>)`, the value read from `raw`. */
+export function describeIssue(issue: z.core.$ZodIssue | undefined, raw: unknown): string {
   if (!issue) return "does not match its schema";
   const field = issue.path.length ? issue.path.join(".") : "(root)";
   let value: unknown = raw;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { hashJson, readJson, sha256File, writeJsonAtomic } from "../artifacts/index.ts";
+import { defineArtifact, hashJson, readJson, sha256File, writeContractJson } from "../artifacts/index.ts";
 import { packageVersion } from "../provenance/index.ts";
 import { ADDON_PATH } from "../backend/native/addon.ts";
 import { toFlag } from "../task/flags.ts";
@@ -58,6 +58,18 @@ const recordSchema = z.object({
   finishedAt: z.string(),
 });
 export type CacheRecord = z.infer<typeof recordSchema>;
+
+export const cacheRecordJson = defineArtifact({
+  name: "pipeline_cache_record",
+  path: "<experiment outdir>/.pipeline/<node>.json",
+  format: "json",
+  schema: recordSchema,
+  enveloped: false,
+  writer: "lib/pipeline/cache.ts",
+  readers: ["lib/pipeline/cache.ts", "lib/pipeline/runner.ts"],
+  description: "The pipeline's record that a node finished: its cache key and the components hashed into it (task, params, upstream outputs, code, lockfile, backend, data), and the SHA-256 of every output; the truth about what is done, for every executor. An internal record: no envelope.",
+  version: 1,
+});
 
 /** A node id as a file name (`train/seed-42` → `train__seed-42`), for its record, event, log and attempt. */
 export function nodeFileName(id: string): string {
@@ -156,7 +168,7 @@ export function readRecord(path: string): CacheRecord | undefined {
 }
 
 export function writeRecord(path: string, record: CacheRecord): void {
-  writeJsonAtomic(path, record);
+  writeContractJson(cacheRecordJson, path, record);
 }
 
 /** Output files missing or changed since the record was written (empty = intact). */

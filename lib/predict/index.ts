@@ -7,4 +7,4 @@ export type { InferenceInputs } from "./infer.ts";
 export { evaluatePredictions, groupOf, scored } from "./evaluate.ts";
 export type { BootstrapSettings, Evaluation, MetricInterval } from "./evaluate.ts";
 export { unknownAccessions, writeGradcams } from "./gradcam.ts";
-export { PREDICTION_COLUMNS, predictionRows } from "./outputs.ts";
+export { PREDICTION_COLUMNS, predictMetricsJson, predictionRows, predictionsCsv } from "./outputs.ts";

@@ -6,6 +6,7 @@ import { readJson } from "../artifacts/index.ts";
 import { TaskError, usageError } from "../errors/index.ts";
 import { loadModelFrom, weightsSha256 } from "../models/index.ts";
 import { runState } from "../runs/index.ts";
+import { summarySchema } from "../train/summary.ts";
 
 type TF = typeof tfjs;
 
@@ -42,11 +43,8 @@ export interface RunModel {
   weightsSha256: string;
 }
 
-const summarySchema = z.looseObject({
-  seed: z.number().int().nullable().optional(),
-  img_size: z.number().int().positive(),
-  window: z.string().default("percentile"),
-});
+/** What predict needs of summary.json (`window` is absent in runs made before --window existed: percentile). */
+const summaryPart = summarySchema.pick({ seed: true, img_size: true, window: true }).partial({ window: true });
 
 /**
  * Loads the best model of a finished run (`<dir>/best_model`, written by `train`) with what
@@ -60,7 +58,7 @@ export async function loadRunModel(tf: TF, dir: string, name: string): Promise<R
   }
   const modelDir = join(dir, "best_model");
   if (!existsSync(join(modelDir, "model.json"))) throw usageError("bad_run", `--run ${dir}: no best model (missing ${join(modelDir, "model.json")})`);
-  const summary = readJson(join(dir, "summary.json"), summarySchema, "run summary");
+  const summary = readJson(join(dir, "summary.json"), summaryPart, "run summary");
   const model = await loadModelFrom(tf, modelDir);
   const shape = model.inputs[0]?.shape ?? [];
   const [, height, width, channels] = shape;
@@ -75,7 +73,7 @@ export async function loadRunModel(tf: TF, dir: string, name: string): Promise<R
     dir,
     seed: summary.seed ?? null,
     model,
-    preprocessing: { img_size: summary.img_size, window: summary.window, channels: channels ?? 1 },
+    preprocessing: { img_size: summary.img_size, window: summary.window ?? "percentile", channels: channels ?? 1 },
     embeddingDim: model.inputs.length > 1 ? (model.inputs[1]?.shape[1] ?? 0) : 0,
     gradcamLayer,
     weightsSha256: weightsSha256(model),

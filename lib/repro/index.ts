@@ -7,3 +7,4 @@ export { markdownSummary } from "./markdown.ts";
 export type { BackendCheck } from "./markdown.ts";
 export { describeChanges, jsonChanges } from "./experiment-diff.ts";
 export type { FieldChange } from "./experiment-diff.ts";
+export { reproReferenceJson, reproReportJson } from "./report.ts";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeJsonAtomic } from "../artifacts/index.ts";
+import { defineArtifact, writeContractJson } from "../artifacts/index.ts";
 
 /**
  * What a run directory holds:
@@ -25,10 +25,22 @@ export const runStatusSchema = z.object({
 });
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
+export const runStatusJson = defineArtifact({
+  name: "run_status",
+  path: "<run dir>/status.json",
+  format: "json",
+  schema: runStatusSchema,
+  enveloped: false,
+  writer: "lib/runs/status.ts (by lib/train/run.ts)",
+  readers: ["lib/runs/status.ts (runState: aggregate, runs, predict, cv)"],
+  description: "A run's state while it has no summary.json: running, failed (with the error) or finished, and when it changed. A small marker rewritten in place: no envelope (summary.json carries the run's provenance).",
+  version: 1,
+});
+
 /** Records the run's status atomically. */
 export function markRun(dir: string, status: RunStatus["status"], now: Date, error?: string): void {
   const body: RunStatus = { status, updated_at: now.toISOString(), ...(error === undefined ? {} : { error }) };
-  writeJsonAtomic(join(dir, RUN_STATUS_FILE), runStatusSchema.parse(body));
+  writeContractJson(runStatusJson, join(dir, RUN_STATUS_FILE), body);
 }
 
 /** The state of run directory `dir` (see {@link RunState}), with the error of a failed run. */

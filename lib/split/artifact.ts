@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hashJson, readArtifact, type Envelope } from "../artifacts/index.ts";
+import { defineArtifact, enveloped, hashJson, readArtifact, type Envelope } from "../artifacts/index.ts";
 import { TaskError, usageError } from "../errors/index.ts";
 import { compareStrings } from "./order.ts";
 
@@ -78,6 +78,18 @@ export const splitSchema = z.object({
   samples: z.array(splitSampleSchema),
 });
 export type SplitArtifact = z.infer<typeof splitSchema>;
+
+export const splitJson = defineArtifact({
+  name: "split",
+  path: "<outdir>/split.json",
+  format: "json",
+  schema: enveloped(splitSchema),
+  enveloped: true,
+  writer: "tasks/split.ts",
+  readers: ["lib/split/artifact.ts (readSplit: train, cv)", "tasks/cv.ts"],
+  description: "A grouped, stratified, seeded hold-out or k-fold split after an optional held-out test part: every sample with its group and part, the per-part class balance, and split_hash over the assignment (recomputed on read).",
+  version: 1,
+});
 
 /** SHA-256 of the canonical assignment: [accession, image_path, fold] per sample, sorted. */
 export function splitHash(samples: readonly SplitSample[]): string {

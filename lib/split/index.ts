@@ -7,7 +7,7 @@ export { checkNoLeakage } from "./leakage.ts";
 export type { LeakageItem } from "./leakage.ts";
 export { splitStats } from "./stats.ts";
 export type { PartStats, SplitStats } from "./stats.ts";
-export { readSplit, splitSides, splitTest, splitHash, splitSchema, splitSampleSchema } from "./artifact.ts";
+export { readSplit, splitJson, splitSides, splitTest, splitHash, splitSchema, splitSampleSchema } from "./artifact.ts";
 export { chooseTestPart } from "./test-part.ts";
 export type { TestCandidate, TestPart, TestPartInfo, TestPartOptions, TestSource } from "./test-part.ts";
 export type { SplitArtifact, SplitSample } from "./artifact.ts";

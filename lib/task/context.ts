@@ -1,6 +1,20 @@
 import { createLogger, consoleSink, type Logger } from "../log/index.ts";
 import { createProgress, quietProgress, type Progress } from "../progress/index.ts";
-import { readArtifact, readJson, writeArtifact, writeCsvAtomic, writeFileAtomic, allocateRunDir, type CsvValue } from "../artifacts/index.ts";
+import {
+  allocateRunDir,
+  contractCsvText,
+  contractJsonText,
+  contractJsonlText,
+  expectContract,
+  readArtifact,
+  readJson,
+  writeEnvelopedJson,
+  writeFileAtomic,
+  writeWithSidecar,
+  type ArtifactBody,
+  type ArtifactContract,
+  type CsvValue,
+} from "../artifacts/index.ts";
 import type { z } from "zod";
 import type { TaskResult } from "./define.ts";
 
@@ -16,11 +30,24 @@ export const systemClock: Clock = {
   },
 };
 
-/** Artifact I/O bound to the running task, so every written artifact carries its provenance. */
+/** Input files of an artifact (their SHA-256 is computed and recorded), or already-known hashes by path. */
+export type ArtifactInputs = readonly string[] | Record<string, string>;
+
+/**
+ * Artifact I/O bound to the running task, so every written artifact carries its provenance. Each
+ * write names the artifact's contract and is checked against its schema before anything is
+ * written (a mismatch or an unknown key is an error naming the field).
+ */
 export interface ArtifactStore {
-  /** Writes an enveloped JSON artifact atomically; `inputs` are files whose SHA-256 is recorded. */
-  writeJson(path: string, data: Record<string, unknown>, inputs?: readonly string[] | Record<string, string>): void;
-  writeCsv(path: string, columns: readonly string[], rows: readonly (readonly CsvValue[])[]): void;
+  /** Writes an enveloped JSON artifact atomically: the envelope, then `body` (typed by the contract's schema). */
+  writeJson<C extends ArtifactContract>(contract: C, path: string, body: ArtifactBody<C>, inputs?: ArtifactInputs): void;
+  /** Writes a JSON artifact without the envelope (its format is another's: a JSON array, a reference file), plus its provenance sidecar. */
+  writePlainJson(contract: ArtifactContract, path: string, value: unknown, inputs?: ArtifactInputs): void;
+  /** Writes a CSV artifact (rows checked as strings by column) and its provenance sidecar `<file>.provenance.json`. */
+  writeCsv(contract: ArtifactContract, path: string, columns: readonly string[], rows: readonly (readonly CsvValue[])[], inputs?: ArtifactInputs): void;
+  /** Writes a JSON-lines artifact (each line checked) and its provenance sidecar. */
+  writeJsonl(contract: ArtifactContract, path: string, lines: readonly unknown[], inputs?: ArtifactInputs): void;
+  /** Writes a file that is not an artifact with a contract (an image, a model, a report's text). */
   writeFile(path: string, data: string | Uint8Array): void;
   readJson: typeof readJson;
   readArtifact: typeof readArtifact;
@@ -68,15 +95,32 @@ export function createContext(
     clock,
     commandLine: options.commandLine ?? "",
     debug: options.debug ?? false,
-    artifacts: {
-      writeJson: (path, data, inputs) => void writeArtifact(path, data, { task, params, inputs, createdAt: clock.now() }),
-      writeCsv: writeCsvAtomic,
-      writeFile: writeFileAtomic,
-      readJson,
-      readArtifact,
-      allocateRunDir,
-    },
+    artifacts: artifactStore(task, params, clock),
     runTask: (name, p) => runTask(name, p, options),
+  };
+}
+
+/** The artifact store of task `task` run with `params`: every write checked and with its provenance. */
+export function artifactStore(task: string, params: Record<string, unknown>, clock: Clock): ArtifactStore {
+  const options = (inputs?: ArtifactInputs) => ({ task, params, inputs, createdAt: clock.now() });
+  return {
+    writeJson: (contract, path, body, inputs) => writeEnvelopedJson(contract, path, body, options(inputs)),
+    writePlainJson: (contract, path, value, inputs) => {
+      expectContract(contract, "json", "sidecar");
+      writeWithSidecar(contract, path, contractJsonText(contract, value), options(inputs));
+    },
+    writeCsv: (contract, path, columns, rows, inputs) => {
+      expectContract(contract, "csv", "sidecar");
+      writeWithSidecar(contract, path, contractCsvText(contract, columns, rows), options(inputs));
+    },
+    writeJsonl: (contract, path, lines, inputs) => {
+      expectContract(contract, "jsonl", "sidecar");
+      writeWithSidecar(contract, path, contractJsonlText(contract, lines), options(inputs));
+    },
+    writeFile: writeFileAtomic,
+    readJson,
+    readArtifact,
+    allocateRunDir,
   };
 }
 

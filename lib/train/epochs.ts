@@ -68,9 +68,10 @@ export async function trainEpochs(
   data: TrainingData,
   params: TrainParams,
   state: LoopState,
-  run: { dir: string; identity: CheckpointIdentity; ctx: Pick<TaskContext, "progress">; log: Logger; gpu?: boolean; stepsPerRead?: number },
+  run: { dir: string; identity: CheckpointIdentity; ctx: Pick<TaskContext, "progress" | "artifacts">; log: Logger; gpu?: boolean; stepsPerRead?: number },
 ): Promise<{ state: LoopState; dataWaitFraction: number | null }> {
   const { dir, identity, log } = run;
+  const store = run.ctx.artifacts;
   const bestDir = join(dir, "best_model");
   const ckptPath = checkpointPath(dir);
   const rayDir = params.rayLogdir ?? dir;
@@ -96,11 +97,12 @@ export async function trainEpochs(
       );
       if (result.improved && st.best) {
         await saveModelTo(network.built.model, bestDir);
-        writeValMetrics(dir, st.best);
-        writePredictions(dir, data.split.val, result.yPred, result.probs);
+        writeValMetrics(store, dir, st.best);
+        writePredictions(store, dir, data.split.val, result.yPred, result.probs);
       }
-      writeHistory(dir, st.history);
-      if (params.rayTrialName) writeRayLog(rayDir, params.rayTrialName, st.metrics.map((m) => ({ trial_name: params.rayTrialName, training_iteration: m.epoch, ...hpoMetrics(m.epoch, m) })));
+      writeHistory(store, dir, st.history);
+      const trialName = params.rayTrialName;
+      if (trialName) writeRayLog(store, rayDir, trialName, st.metrics.map((m) => ({ trial_name: trialName, training_iteration: m.epoch, ...hpoMetrics(m.epoch, m) })));
       await saveCheckpoint(ckptPath, network.built.model, network.optimizer, st, identity);
       if (st.stop.stopped) log.info(`early stopping after epoch ${r.epoch}: no improvement of ${params.selectMetric} by more than ${params.earlyStopMinDelta} for ${params.earlyStopPatience} epochs`);
       await preemption.check(r.epoch, st.stop.stopped);

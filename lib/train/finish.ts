@@ -12,7 +12,7 @@ import { monitoredValue, orderedWeights, type LoopState } from "./loop.ts";
 import type { Network } from "./network.ts";
 import { writeOptunaTrial } from "./outputs.ts";
 import { runSourceSeeds, type TrainParams } from "./params.ts";
-import { summaryBody, type RunFacts } from "./summary.ts";
+import { summaryBody, summaryJson, type RunFacts } from "./summary.ts";
 import { resolvedSchedule } from "./epochs.ts";
 import { evaluateTestPart } from "./test-eval.ts";
 
@@ -61,15 +61,15 @@ export async function finishRun(
   const { dir, backend, prov, ctx, log } = run;
   if (!state.best) throw new TaskError("no_epoch", `no epoch completed (--epochs ${params.epochs}, checkpoint at epoch ${state.epoch})`);
   const sha = await restoreBestWeights(tf, network, dir);
-  const test = await evaluateTestPart(tf, network, data, params, state.best.epoch, dir, log);
+  const test = await evaluateTestPart(tf, network, data, params, state.best.epoch, dir, { store: ctx.artifacts, log });
   if (params.gradcamSamples > 0) {
-    const n = await writeGradcams(tf, network.built, data.val, params.imgSize, Math.min(params.gradcamSamples, data.split.val.length), join(dir, "gradcam"));
+    const n = await writeGradcams(tf, network.built, data.val, params.imgSize, Math.min(params.gradcamSamples, data.split.val.length), { dir: join(dir, "gradcam"), store: ctx.artifacts });
     log.info(`grad-cam: ${n} overlays in ${join(dir, "gradcam")}`);
   }
   const finishedAt = ctx.clock.now().toISOString();
   const bestValue = rawMetric(params.selectMetric, state, state.best.epoch);
   if (params.optunaTrialId) {
-    const path = writeOptunaTrial(dir, params.optunaTrialId, finishedAt, bestValue, state.best);
+    const path = writeOptunaTrial(ctx.artifacts, dir, params.optunaTrialId, finishedAt, bestValue, state.best);
     log.info(`optuna trial ${params.optunaTrialId}: objective ${f4(bestValue)} -> ${path}`);
   }
   const facts: RunFacts = {
@@ -98,7 +98,7 @@ export async function finishRun(
     finishedAt,
     dataWaitFraction: run.dataWaitFraction ?? null,
   };
-  ctx.artifacts.writeJson(join(dir, "summary.json"), summaryBody(params, { backend: backend.name, lrSchedule: resolvedSchedule(params) }, facts), data.inputFiles);
+  ctx.artifacts.writeJson(summaryJson, join(dir, "summary.json"), summaryBody(params, { backend: backend.name, lrSchedule: resolvedSchedule(params) }, facts), data.inputFiles);
   log.info(`best epoch ${state.best.epoch}: ${params.selectMetric} ${f4(bestValue)}, kappa_q ${f4(state.best.kappa_quadratic)}, acc ${f4(state.best.acc)}; weights sha256 ${sha.best}`);
   return {
     path: dir,

@@ -1,13 +1,42 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { writeFileAtomic, writeJsonAtomic } from "../artifacts/index.ts";
+import { z } from "zod";
+import { defineArtifact, enveloped, writeFileAtomic } from "../artifacts/index.ts";
 import { gradcamAsync, type BuiltModel } from "../models/index.ts";
 import { pixelsOf } from "./feed-batch.ts";
 import { overlayHeatmap } from "./overlay.ts";
 import { encodePng } from "./png.ts";
 import type { DataPart } from "./step.ts";
+import type { ArtifactStore } from "../task/index.ts";
 
 type TF = typeof tfjs;
+
+/** `gradcam/gradcam_idx{i}_pred{p}_true{t}.json` beside each overlay (see `writeGradcams`). */
+export const gradcamSidecarSchema = enveloped(
+  z.object({
+    /** Index of the image in the validation part. */
+    index: z.number().int().nonnegative(),
+    /** Predicted and true class indices 0..3. */
+    predicted: z.number().int().min(0).max(3),
+    true: z.number().int().min(0).max(3),
+    /** The map at the network's resolution, row-major, in [0, 1] (6 decimals). */
+    heatmap: z.object({ width: z.number().int().positive(), height: z.number().int().positive(), values: z.array(z.number()) }),
+    /** The network's input image (grey PNG) in the same folder. */
+    input_png: z.string(),
+  }),
+);
+
+export const gradcamJson = defineArtifact({
+  name: "gradcam",
+  path: "<run dir>/gradcam/gradcam_idx{i}_pred{p}_true{t}.json",
+  format: "json",
+  schema: gradcamSidecarSchema,
+  enveloped: true,
+  writer: "lib/train/gradcam-pngs.ts",
+  readers: ["reports/inputs/run.ts"],
+  description: "With --gradcam-samples N: per validation image, the Grad-CAM map at the network's resolution and the name of the input image, from which the report draws the map over the image; the overlay PNG keeps the reference pipeline's name.",
+  version: 1,
+});
 
 /** The network's input image as an 8-bit grey PNG (values in [0, 1], clipped). */
 function greyPng(image: Float32Array, size: number): Uint8Array {
@@ -25,7 +54,8 @@ function greyPng(image: Float32Array, size: number): Uint8Array {
  * `input_png`, from which the report draws the map over the image without upsampling blur.
  * Returns the number of images.
  */
-export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "gradcamLayer">, val: DataPart, imgSize: number, n: number, dir: string): Promise<number> {
+export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "gradcamLayer">, val: DataPart, imgSize: number, n: number, out: { dir: string; store: ArtifactStore }): Promise<number> {
+  const { dir, store } = out;
   for (let i = 0; i < n; i++) {
     const image = (await pixelsOf(val.images[i]!)).pixels;
     const embedding = val.embeddings?.[i];
@@ -42,10 +72,10 @@ export async function writeGradcams(tf: TF, built: Pick<BuiltModel, "model" | "g
     const input = `gradcam_idx${index}_input.png`;
     writeFileAtomic(join(dir, `${name}.png`), encodePng(imgSize, imgSize, overlayHeatmap(image, heat.values, imgSize), 3));
     writeFileAtomic(join(dir, input), greyPng(image, imgSize));
-    writeJsonAtomic(join(dir, `${name}.json`), {
+    store.writeJson(gradcamJson, join(dir, `${name}.json`), {
       index: i,
       predicted,
-      true: val.labels[i],
+      true: val.labels[i] as number,
       heatmap: { width: heat.map.width, height: heat.map.height, values: Array.from(heat.map.values, (v) => Math.round(v * 1e6) / 1e6) },
       input_png: input,
     });

@@ -200,56 +200,12 @@ export async function trainLoop(
   hooks: LoopHooks,
 ): Promise<LoopState> {
   let state = initial;
-  const stepsPerEpoch = Math.ceil(data.train.labels.length / options.batchSize);
   for (let epoch = state.epoch + 1; epoch <= options.epochs && !state.stop.stopped; epoch++) {
     const start = hooks.now();
     const scale = lrScaleFor(options.schedule, state.lr, epoch);
     const headLr = options.lr * scale;
-    const vars = trainableVars(net, epoch, options, headLr, options.backboneLr * scale);
-    const order = epochOrder(data.train.labels, epoch, options.orderSeed ?? options.seed, options.samplerWeighted);
-    const augmentRng = stream(options.augmentSeed ?? options.seed, `augment/epoch/${epoch}`);
-    // every draw of the epoch up front, in the order the steps use them (batch by batch, sample by sample)
-    const jobs: BatchJob[] = batches(order, options.batchSize).map((indices) => ({
-      indices,
-      draws: options.trainAugment ? indices.map(() => drawAugment(augmentRng)) : null,
-    }));
-    const feeding = { pool: hooks.pool ?? null, warn: hooks.warn?.bind(hooks) };
-    const feeder = feedBatches(data.train, options.imgSize, jobs, feeding.pool, { warn: feeding.warn });
-    const bar = hooks.progress(`epoch ${epoch}/${options.epochs}`, stepsPerEpoch);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    // [loss, correct] of the steps not read yet, with their batch sizes, oldest first
-    let pending: { stats: tfjs.Tensor1D; size: number }[] = [];
-    const readPending = async () => {
-      if (pending.length === 0) return;
-      const all = tf.concat(pending.map((p) => p.stats)) as tfjs.Tensor1D;
-      const values = await all.data();
-      all.dispose();
-      pending.forEach((p, i) => {
-        const step = stepStats(values, 2 * i);
-        lossSum += step.loss * p.size;
-        correct += step.correct;
-        seen += p.size;
-      });
-      tf.dispose(pending.map((p) => p.stats));
-      const steps = pending.length;
-      pending = [];
-      const elapsed = (hooks.now() - start) / 1000;
-      bar.increment(steps, { loss: lossSum / seen, "img/s": elapsed > 0 ? Math.round((10 * seen) / elapsed) / 10 : 0 });
-    };
-    const stepsPerRead = Math.max(1, options.stepsPerRead ?? 1);
-    for (const [s, { indices }] of jobs.entries()) {
-      net.setDropoutStep((epoch - 1) * stepsPerEpoch + s + 1);
-      const inputs = batchInputsFromPixels(tf, data.train, indices, options.imgSize, await feeder.next());
-      const labels = indices.map((i) => data.train.labels[i] as number);
-      pending.push({ stats: trainStepOnDevice(tf, net.model, optimizer, vars, inputs, labels, options.classWeights), size: indices.length });
-      tf.dispose(inputs);
-      if (pending.length >= stepsPerRead) await readPending();
-    }
-    await readPending();
-    const trainingMs = hooks.now() - start;
-    bar.stop();
+    const trained = await trainEpoch(tf, net, data.train, options, optimizer, hooks, { epoch, headLr, backboneLr: options.backboneLr * scale, start });
+    const { feeding } = trained;
     unfreezeAll(net);
     const evaluation = await evaluateAsync(tf, net.model, data.val, options.imgSize, options.batchSize, options.classWeights, feeding);
     const yPred = evaluation.probs.map(argMax);
@@ -258,8 +214,8 @@ export async function trainLoop(
     const stop = stopAfterEpoch(state.stop, epoch, value, options.earlyStopPatience, options.earlyStopMinDelta);
     const row: HistoryRow = {
       epoch,
-      train_loss: lossSum / seen,
-      train_acc: correct / seen,
+      train_loss: trained.loss,
+      train_acc: trained.acc,
       val_loss: evaluation.loss,
       val_acc: metrics.acc,
       val_auc: metrics.auc_ovr,
@@ -278,9 +234,73 @@ export async function trainLoop(
       stop: stop.state,
       best: stop.improved ? { ...metrics, epoch } : state.best,
     };
-    await hooks.onEpochEnd({ row, metrics, probs: evaluation.probs, yPred, improved: stop.improved, feeding: { waitMs: feeder.waitMs, trainingMs } }, state);
+    await hooks.onEpochEnd({ row, metrics, probs: evaluation.probs, yPred, improved: stop.improved, feeding: { waitMs: trained.waitMs, trainingMs: trained.trainingMs } }, state);
   }
   return state;
+}
+
+/**
+ * One epoch's training steps: the epoch's order and augmentation draws (made up front, in step
+ * order), batches fed ahead of the steps, and the loss and accuracy read back every
+ * `stepsPerRead` steps. Returns the epoch's mean loss, accuracy and how long it waited for data.
+ */
+async function trainEpoch(
+  tf: TF,
+  net: NetParts,
+  train: DataPart,
+  options: LoopOptions,
+  optimizer: AdamW,
+  hooks: LoopHooks,
+  at: { epoch: number; headLr: number; backboneLr: number; start: number },
+) {
+  const { epoch, start } = at;
+  const stepsPerEpoch = Math.ceil(train.labels.length / options.batchSize);
+  const vars = trainableVars(net, epoch, options, at.headLr, at.backboneLr);
+  const order = epochOrder(train.labels, epoch, options.orderSeed ?? options.seed, options.samplerWeighted);
+  const augmentRng = stream(options.augmentSeed ?? options.seed, `augment/epoch/${epoch}`);
+  // every draw of the epoch up front, in the order the steps use them (batch by batch, sample by sample)
+  const jobs: BatchJob[] = batches(order, options.batchSize).map((indices) => ({
+    indices,
+    draws: options.trainAugment ? indices.map(() => drawAugment(augmentRng)) : null,
+  }));
+  const feeding = { pool: hooks.pool ?? null, warn: hooks.warn?.bind(hooks) };
+  const feeder = feedBatches(train, options.imgSize, jobs, feeding.pool, { warn: feeding.warn });
+  const bar = hooks.progress(`epoch ${epoch}/${options.epochs}`, stepsPerEpoch);
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  // [loss, correct] of the steps not read yet, with their batch sizes, oldest first
+  let pending: { stats: tfjs.Tensor1D; size: number }[] = [];
+  const readPending = async () => {
+    if (pending.length === 0) return;
+    const all = tf.concat(pending.map((p) => p.stats)) as tfjs.Tensor1D;
+    const values = await all.data();
+    all.dispose();
+    pending.forEach((p, i) => {
+      const step = stepStats(values, 2 * i);
+      lossSum += step.loss * p.size;
+      correct += step.correct;
+      seen += p.size;
+    });
+    tf.dispose(pending.map((p) => p.stats));
+    const steps = pending.length;
+    pending = [];
+    const elapsed = (hooks.now() - start) / 1000;
+    bar.increment(steps, { loss: lossSum / seen, "img/s": elapsed > 0 ? Math.round((10 * seen) / elapsed) / 10 : 0 });
+  };
+  const stepsPerRead = Math.max(1, options.stepsPerRead ?? 1);
+  for (const [s, { indices }] of jobs.entries()) {
+    net.setDropoutStep((epoch - 1) * stepsPerEpoch + s + 1);
+    const inputs = batchInputsFromPixels(tf, train, indices, options.imgSize, await feeder.next());
+    const labels = indices.map((i) => train.labels[i] as number);
+    pending.push({ stats: trainStepOnDevice(tf, net.model, optimizer, vars, inputs, labels, options.classWeights), size: indices.length });
+    tf.dispose(inputs);
+    if (pending.length >= stepsPerRead) await readPending();
+  }
+  await readPending();
+  const trainingMs = hooks.now() - start;
+  bar.stop();
+  return { loss: lossSum / seen, acc: correct / seen, waitMs: feeder.waitMs, trainingMs, feeding };
 }
 
 function argMax(row: readonly number[]): number {

@@ -1,6 +1,8 @@
+import { z } from "zod";
+import { defineArtifact, enveloped } from "../artifacts/index.ts";
 import type { ValMetrics } from "../metrics/index.ts";
 import { SEED_SOURCES, STREAM_SCHEME, type SourceSeeds } from "../rng/index.ts";
-import type { TrainParams } from "./params.ts";
+import { BACKENDS, trainParams, type TrainParams } from "./params.ts";
 
 /** camelCase → snake_case (`batchSize` → `batch_size`). */
 export const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -28,6 +30,86 @@ const NOT_CONFIG = new Set([
   // how the work is spread, not what is computed
   "loader_workers", "allow_software_gpu",
 ]);
+
+/** A train param as summary.json records it: its value (a defaulted one is always there), null when an optional one is unset. */
+function recorded(field: z.ZodType): z.ZodType {
+  if (field instanceof z.ZodOptional) return (field.unwrap() as z.ZodType).nullable();
+  return field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field;
+}
+
+const hyperparameterShape = Object.fromEntries(Object.entries(trainParams.shape).map(([key, field]) => [snake(key), recorded(field)]));
+
+/** The summary's short form of metrics (the report pack's keys). */
+export const summaryMetricsSchema = z.object({
+  accuracy: z.number(),
+  kappa_quadratic: z.number().nullable(),
+  macro_f1: z.number(),
+  weighted_f1: z.number(),
+  auc_ovr: z.number().nullable(),
+});
+
+/** `summary.json`: the envelope, every hyperparameter (snake_case), and what the run found; written last, it marks a finished run. */
+export const summarySchema = enveloped(
+  z.object({
+    ...hyperparameterShape,
+    // The hyperparameters other tasks read, typed here (the same fields as in the spread above).
+    seed: z.number().int(),
+    img_size: trainParams.shape.imgSize.unwrap(),
+    window: trainParams.shape.window.unwrap(),
+    deterministic: trainParams.shape.deterministic.unwrap(),
+    /** The --backend asked for; `backend` is the one in use. */
+    backend_requested: z.enum(BACKENDS),
+    backend: z.string(),
+    /** The learning-rate schedule that ran. */
+    lr_schedule: z.string(),
+    /** What must match for runs to be aggregated as one configuration (hyperparameters minus seeds, paths, names). */
+    config: z.record(z.string(), z.unknown()),
+    /** Root seed of each source of randomness. */
+    seeds: z.object(Object.fromEntries(SEED_SOURCES.map((s) => [s, z.number().int()])) as Record<(typeof SEED_SOURCES)[number], z.ZodNumber>),
+    backend_details: z.record(z.string(), z.string()),
+    versions: z.record(z.string(), z.string().nullable()),
+    rng_scheme: z.string(),
+    data_fingerprint: z.string(),
+    split_hash: z.string(),
+    split_source: z.string(),
+    /** SHA-256 of the CSV and of every DICOM read, by path. */
+    data_hashes: z.record(z.string(), z.string()),
+    reproducibility: z.object({ git_commit: z.string().nullable(), git_dirty: z.boolean().nullable(), command_line: z.string(), cwd: z.string(), timestamp: z.string() }),
+    /** 1..k for a CV fold, null for hold-out. */
+    fold: z.number().int().min(1).nullable(),
+    class_weight_values: z.array(z.number()).nullable(),
+    n_train: z.number().int().nonnegative(),
+    n_val: z.number().int().nonnegative(),
+    n_test: z.number().int().nonnegative(),
+    epochs_completed: z.number().int().nonnegative(),
+    stopped_early: z.boolean(),
+    best_metric_name: z.string(),
+    best_metric: z.number().nullable(),
+    best_epoch: z.number().int().nullable(),
+    val_metrics: summaryMetricsSchema.nullable(),
+    test_metrics: summaryMetricsSchema.nullable(),
+    /** What each set of metrics may claim. */
+    evaluation: z.object({ val: z.string(), test: z.string().nullable() }),
+    /** SHA-256 of the best epoch's weights (the reproducibility fingerprint) and of the last epoch's. */
+    weights_sha256: z.string(),
+    final_weights_sha256: z.string(),
+    finished_at: z.string(),
+    /** Share of training time the steps waited for their batch. */
+    data_wait_fraction: z.number().nullable(),
+  }),
+);
+
+export const summaryJson = defineArtifact({
+  name: "summary",
+  path: "<run dir>/summary.json",
+  format: "json",
+  schema: summarySchema,
+  enveloped: true,
+  writer: "lib/train/finish.ts",
+  readers: ["lib/aggregate/read.ts", "lib/repro/collect.ts", "lib/predict/models.ts", "lib/variance/read.ts", "lib/runs/table.ts", "reports/inputs/run.ts"],
+  description: "A finished training run: the reference pipeline's keys (seed, every hyperparameter, reproducibility, data_hashes, best_metric, best_metric_name, best_epoch, finished_at, val_metrics) plus the configuration, per-source seeds, backend, fingerprints and sample counts.",
+  version: 1,
+});
 
 /** The summary's short form of validation metrics (the report pack's keys). */
 export function summaryMetrics(m: ValMetrics) {
@@ -67,7 +149,7 @@ export interface RunFacts {
 }
 
 /** The body of summary.json (the task's envelope is added by the artifact store). */
-export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts): Record<string, unknown> {
+export function summaryBody(params: TrainParams, resolved: { backend: string; lrSchedule: string }, facts: RunFacts) {
   const hp = hyperparameters(params, resolved);
   // `config` is what must match for runs to be aggregated as one configuration: the seeds, where
   // things are read from or written to, and per-run names are left out (the data itself is
@@ -76,6 +158,12 @@ export function summaryBody(params: TrainParams, resolved: { backend: string; lr
   return {
     seed: params.seed,
     ...hp,
+    // typed here for the schema (the same values as in hp)
+    img_size: params.imgSize,
+    window: params.window,
+    deterministic: params.deterministic,
+    backend_requested: params.backend,
+    lr_schedule: resolved.lrSchedule,
     config,
     seeds: facts.seeds,
     backend: facts.backend,

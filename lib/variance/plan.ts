@@ -1,6 +1,7 @@
 import quantileT from "@stdlib/stats-base-dists-t-quantile";
 import { z } from "zod";
-import { readJson } from "../artifacts/index.ts";
+import { aggregateSchema, type MetricName } from "../aggregate/index.ts";
+import { defineArtifact, enveloped, readArtifact } from "../artifacts/index.ts";
 import { usageError } from "../errors/index.ts";
 import { solveEffectSize, solveSampleSize, std, tTestPower, type PowerDesign } from "../stats/index.ts";
 import { readVariance } from "./artifact.ts";
@@ -18,21 +19,8 @@ export interface Pilot {
   sigmaOf: string;
 }
 
-const num = z.number().nullable();
-const aggregateSchema = z.looseObject({
-  task: z.literal("aggregate"),
-  confidence: z.number(),
-  runs: z.array(z.looseObject({ dir: z.string(), fold: z.number().nullable(), metrics: z.record(z.string(), num) })),
-  seed_sources: z.looseObject({ varying: z.array(z.string()) }).optional(),
-  compare: z
-    .looseObject({
-      a: z.string(),
-      b: z.string(),
-      nb_test_train_ratio: num.optional(),
-      metrics: z.record(z.string(), z.looseObject({ n: z.number().int(), mean_diff: num, diff_ci_low: num, diff_ci_high: num })),
-    })
-    .optional(),
-});
+/** What a pilot needs of aggregate.json (seed_sources is absent in files made before sources existed). */
+const pilotSchema = aggregateSchema.pick({ confidence: true, runs: true, seed_sources: true, compare: true }).partial({ seed_sources: true });
 
 /**
  * The pilot σ of `metric` in an aggregate.json: with a `compare` block (aggregate --compare), the
@@ -40,8 +28,8 @@ const aggregateSchema = z.looseObject({
  * (half-width = t(1 − α/2, n − 1) · s_d / √n); otherwise the sample σ of the runs' values
  * (recomputed from `runs`, since the aggregate's `std` may be the population σ).
  */
-export function pilotFromAggregate(path: string, metric: string): Pilot {
-  const agg = readJson(path, aggregateSchema, "aggregate");
+export function pilotFromAggregate(path: string, metric: MetricName): Pilot {
+  const agg = readArtifact(path, "aggregate", pilotSchema, "aggregate");
   if (agg.compare) {
     const c = agg.compare.metrics[metric];
     if (!c) throw usageError("bad_metric", `${path}: compare has no metric ${metric}`);
@@ -134,26 +122,38 @@ export function planSeeds(pilot: Pilot, metric: string, delta: number, alpha: nu
   };
 }
 
-const planSchema = z.looseObject({
-  task: z.literal("plan-seeds"),
-  metric: z.string(),
-  delta: z.number(),
-  alpha: z.number(),
-  power: z.number(),
-  design: z.enum(["paired", "independent"]),
-  pilot: z.looseObject({ kind: z.enum(["aggregate", "compare", "variance"]), path: z.string(), n: z.number(), sigma: z.number(), sigma_of: z.string() }),
-  effect_size: z.number(),
-  n_required: z.number().int(),
-  n_required_exact: z.number(),
-  power_at_n_required: z.number(),
-  min_detectable_delta: z.number(),
-  min_detectable_effect_size: z.number(),
-  sentence: z.string(),
+/** `plan.json`: the envelope, then the seed plan (see `SeedPlan`). */
+export const planSchema = enveloped(
+  z.object({
+    metric: z.string(),
+    delta: z.number(),
+    alpha: z.number(),
+    power: z.number(),
+    design: z.enum(["paired", "independent"]),
+    pilot: z.object({ kind: z.enum(["aggregate", "compare", "variance"]), path: z.string(), n: z.number().int(), sigma: z.number(), sigma_of: z.string() }),
+    effect_size: z.number(),
+    n_required: z.number().int(),
+    n_required_exact: z.number(),
+    power_at_n_required: z.number(),
+    min_detectable_delta: z.number(),
+    min_detectable_effect_size: z.number(),
+    sentence: z.string(),
+  }),
+);
+
+export const planJson = defineArtifact({
+  name: "plan",
+  path: "<outdir>/plan.json",
+  format: "json",
+  schema: planSchema,
+  enveloped: true,
+  writer: "tasks/plan-seeds.ts",
+  readers: ["reports/inputs/variance.ts"],
+  description: "How many seeds a claim needs: the pilot σ and where it was measured, the seeds per configuration (or pairs) to detect `delta` at `alpha` and `power`, and the smallest difference the pilot's seeds can detect, with the sentence the report prints.",
+  version: 1,
 });
 
 /** Reads and validates `plan.json`; an artifact of another task is an error naming the file. */
 export function readPlan(path: string): SeedPlan {
-  const raw = readJson(path, z.looseObject({ task: z.string() }), "seed plan");
-  if (raw.task !== "plan-seeds") throw usageError("foreign_artifact", `${path} was written by task "${raw.task}", expected "plan-seeds"`);
-  return readJson(path, planSchema, "seed plan");
+  return readArtifact(path, "plan-seeds", planSchema, "seed plan");
 }

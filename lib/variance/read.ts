@@ -1,13 +1,10 @@
 import { join } from "node:path";
-import { z } from "zod";
 import { readJson } from "../artifacts/index.ts";
 import { readRun, type Run } from "../aggregate/index.ts";
+import { summarySchema } from "../train/summary.ts";
 
-/** What the study needs beyond the aggregate's view of a run. */
-const extraSchema = z.object({
-  weights_sha256: z.string().optional(),
-  deterministic: z.boolean().optional(),
-});
+/** What the study needs beyond the aggregate's view of a run (absent in reference-pipeline runs). */
+const extraSchema = summarySchema.pick({ weights_sha256: true, deterministic: true }).partial();
 
 /** One finished training run of a variance study. */
 export interface StudyRun extends Run {

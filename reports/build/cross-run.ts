@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Aggregate } from "../inputs/aggregate.ts";
+import { CV_CONFIDENCE } from "../../lib/cv/index.ts";
 import type { CvSummary } from "../inputs/cv.ts";
 import type { HpoStudy } from "../inputs/hpo.ts";
 import { hpoFigure } from "../figures/hpo.ts";
@@ -51,7 +52,7 @@ export function cvFigure(cv: CvSummary & { path: string }, axis: SpreadAxis = "s
     return [{ metric: m.label, points, mean: cv.mean[m.key] ?? null, sd: cv.std[m.key] ?? null, ciLow: cv.ci_low?.[m.key] ?? null, ciHigh: cv.ci_high?.[m.key] ?? null }];
   });
   if (rows.length === 0) return null;
-  const level = `${Math.round(100 * (cv.confidence ?? 0.95))} %`;
+  const level = `${Math.round(100 * CV_CONFIDENCE)} %`;
   const sd = cvSigmaLabel(cv).text;
   const k = cv.folds.length;
   const name = "density_cv_folds";

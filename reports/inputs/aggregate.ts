@@ -1,77 +1,44 @@
 import { z } from "zod";
-import { readJson } from "../../lib/artifacts/index.ts";
-import { usageError } from "../../lib/errors/index.ts";
+import { aggregateSchema, compareMetricSchema, metricStatsSchema } from "../../lib/aggregate/index.ts";
+import { readArtifact } from "../../lib/artifacts/index.ts";
 
-const num = z.number().nullable();
+/** Statistics of one metric across runs, as the aggregate task computed them (the newer fields absent in older files). */
+const metricStatsPart = metricStatsSchema.partial({ se: true, t_ci_scale: true, boot_ci_low: true, boot_ci_high: true, boot_bca_low: true, boot_bca_high: true, boot_undefined: true, median: true });
+export type MetricStats = z.infer<typeof metricStatsPart>;
 
-/** Statistics of one metric across runs, as the aggregate task computed them. */
-const metricStatsSchema = z.looseObject({
-  n: z.number().int(),
-  mean: num,
-  std: num,
-  cv_pct: num,
-  se: num.optional(),
-  t_ci_low: num,
-  t_ci_high: num,
-  boot_ci_low: num.optional(),
-  boot_ci_high: num.optional(),
-  /** How the t interval respects the metric's range (aggregate ≥ issue 14): logit, clipped or linear. */
-  t_ci_scale: z.enum(["logit", "clipped", "linear"]).nullable().optional(),
-  boot_bca_low: num.optional(),
-  boot_bca_high: num.optional(),
-  /** Bootstrap resamples on which the metric was undefined, left out of its intervals. */
-  boot_undefined: num.optional(),
-  median: num.optional(),
-  min: num,
-  max: num,
-});
-export type MetricStats = z.infer<typeof metricStatsSchema>;
+const compareMetricPart = compareMetricSchema.partial({ n: true, wilcoxon_method: true, nb_p: true, p_a_gt_b: true });
+export type CompareMetric = z.infer<typeof compareMetricPart>;
 
-const compareMetricSchema = z.looseObject({
-  mean_diff: num,
-  diff_ci_low: num,
-  diff_ci_high: num,
-  t_p: num,
-  wilcoxon_p: num,
-  nb_p: num.optional(),
-  p_a_gt_b: num.optional(),
-  holm_p: num,
-});
-export type CompareMetric = z.infer<typeof compareMetricSchema>;
+const written = aggregateSchema.shape;
 
 /**
- * `aggregate.json` as written by the aggregate task (see contracts): the report takes every
- * cross-run number from here and recomputes none of them.
+ * What the report reads of `aggregate.json` (lib/aggregate's schema): the report takes every
+ * cross-run number from here and recomputes none of them. Metrics are keyed by name; `part`
+ * (issue 14), the bootstrap block and the comparison are absent in older files (part = val).
  */
-const aggregateSchema = z.looseObject({
-  schemaVersion: z.number().int(),
+const aggregatePart = z.object({
+  schemaVersion: written.schemaVersion,
   task: z.literal("aggregate"),
-  createdAt: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  provenance: z.record(z.string(), z.unknown()),
-  sigma: z.enum(["sample", "population"]),
-  confidence: z.number().gt(0).lt(1),
-  runs: z.array(z.object({ dir: z.string(), seed: z.number().int(), fold: z.number().int().nullable(), metrics: z.record(z.string(), num) })),
-  metrics: z.record(z.string(), metricStatsSchema),
-  /** Which evaluation the runs' metrics are: val (the best epoch was chosen on it) or test (held out); absent before issue 14 = val. */
-  part: z.enum(["val", "test"]).optional(),
-  part_note: z.string().optional(),
-  bootstrap: z.looseObject({ resamples: z.number().int(), unit: z.string(), seed: z.number().int() }).optional(),
-  compare: z
-    .looseObject({
-      a: z.string(),
-      b: z.string(),
-      paired_on: z.array(z.unknown()),
-      metrics: z.record(z.string(), compareMetricSchema),
-    })
+  createdAt: written.createdAt,
+  params: written.params,
+  provenance: written.provenance,
+  sigma: written.sigma,
+  confidence: written.confidence,
+  runs: z.array(written.runs.element.pick({ dir: true, seed: true, fold: true }).extend({ metrics: z.record(z.string(), z.number().nullable()) })),
+  metrics: z.record(z.string(), metricStatsPart),
+  part: written.part.optional(),
+  part_note: written.part_note.optional(),
+  bootstrap: written.bootstrap.partial({ intervals: true }).optional(),
+  compare: written.compare
+    .unwrap()
+    .pick({ a: true, b: true, paired_on: true })
+    .extend({ metrics: z.record(z.string(), compareMetricPart) })
     .nullable()
     .optional(),
 });
-export type Aggregate = z.infer<typeof aggregateSchema>;
+export type Aggregate = z.infer<typeof aggregatePart>;
 
 /** Reads and validates `aggregate.json`; an artifact of another task is an error naming the file. */
 export function readAggregate(path: string): Aggregate {
-  const raw = readJson(path, z.looseObject({ task: z.string() }), "aggregate");
-  if (raw.task !== "aggregate") throw usageError("foreign_artifact", `${path} was written by task "${raw.task}", expected "aggregate"`);
-  return readJson(path, aggregateSchema, "aggregate");
+  return readArtifact(path, "aggregate", aggregatePart, "aggregate");
 }

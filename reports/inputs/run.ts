@@ -7,36 +7,31 @@ import { usageError } from "../../lib/errors/index.ts";
 import { readCsv } from "../../lib/dataset/csv.ts";
 import { CLASS_NAMES } from "../../lib/metrics/index.ts";
 import { readAnyValMetrics, type AnyValMetrics } from "../../lib/aggregate/reference.ts";
+import { summarySchema } from "../../lib/train/summary.ts";
 
-const num = z.number().nullable();
+const written = summarySchema.shape;
+const orNull = <T extends z.ZodType>(field: T) => field.nullable().optional();
 
 /**
- * The part of a run's `summary.json` the report reads. The envelope (task "train") is not
- * required, so run directories of the reference pipeline render too; only `seed` must be there.
+ * The part of a run's `summary.json` the report reads (the train task's schema). The envelope
+ * (task "train") and every key but `seed` may be absent or null, so run directories of the
+ * reference pipeline render too.
  */
-const summarySchema = z.looseObject({
-  seed: z.number().int(),
-  fold: z.number().int().nullable().optional(),
-  backend: z.string().optional(),
-  data_fingerprint: z.string().optional(),
-  split_hash: z.string().optional(),
-  best_metric: num.optional(),
-  best_metric_name: z.string().optional(),
-  best_epoch: z.number().int().nullable().optional(),
-  finished_at: z.string().nullable().optional(),
-  weights_sha256: z.string().nullable().optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-  reproducibility: z
-    .looseObject({
-      git_commit: z.string().nullable().optional(),
-      git_dirty: z.boolean().nullable().optional(),
-      command_line: z.string().nullable().optional(),
-      cwd: z.string().nullable().optional(),
-      timestamp: z.string().nullable().optional(),
-    })
-    .optional(),
+const summaryPart = z.object({
+  seed: written.seed,
+  fold: orNull(written.fold),
+  backend: written.backend.optional(),
+  data_fingerprint: written.data_fingerprint.optional(),
+  split_hash: written.split_hash.optional(),
+  best_metric: written.best_metric.optional(),
+  best_metric_name: written.best_metric_name.optional(),
+  best_epoch: written.best_epoch.optional(),
+  finished_at: orNull(written.finished_at),
+  weights_sha256: orNull(written.weights_sha256),
+  config: written.config.optional(),
+  reproducibility: written.reproducibility.partial().optional(),
 });
-export type RunSummary = z.infer<typeof summarySchema>;
+export type RunSummary = z.infer<typeof summaryPart>;
 
 /**
  * `metrics/val_metrics.json` (best epoch), validated by the metrics library's schema; a
@@ -111,7 +106,7 @@ export interface RunData {
  */
 export function readRun(dir: string): RunData {
   if (!existsSync(dir)) throw usageError("missing_run", `run directory not found: ${dir}`);
-  const summary = readJson(join(dir, "summary.json"), summarySchema, "run summary");
+  const summary = readJson(join(dir, "summary.json"), summaryPart, "run summary");
   const metricsPath = join(dir, "metrics", "val_metrics.json");
   const history = existsSync(join(dir, "train_history.csv")) ? readHistory(join(dir, "train_history.csv")) : null;
   return {

@@ -2,6 +2,7 @@
  * One or two sentences per figure or table, generated from the numbers shown, so that the
  * notebook says what a reader should notice. Plain text (the page escapes it).
  */
+import { CV_CONFIDENCE } from "../../lib/cv/index.ts";
 import { CLASS_NAMES } from "../../lib/metrics/index.ts";
 import { className } from "../inputs/classes.ts";
 import type { Aggregate } from "../inputs/aggregate.ts";
@@ -164,7 +165,7 @@ export function interpretCv(cv: CvSummary): string {
 
 /** How wide the confidence interval over folds is, for each metric that has one. */
 export function interpretCvTable(cv: CvSummary): string {
-  const level = `${Math.round(100 * (cv.confidence ?? 0.95))} %`;
+  const level = `${Math.round(100 * CV_CONFIDENCE)} %`;
   const widths = SPREAD_METRICS.flatMap((m) => {
     const lo = cv.ci_low?.[m.key];
     const hi = cv.ci_high?.[m.key];

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { CV_CONFIDENCE } from "../../lib/cv/index.ts";
 import type { CvSummary } from "../inputs/cv.ts";
 import { SPREAD_METRICS } from "../metrics.ts";
 import { intervalCell, meanSdCell, numberCell, textCell, type Cell, type TableModel } from "./model.ts";
@@ -24,7 +25,7 @@ export function cvTable(cv: CvSummary): TableModel {
   const rows: Cell[][] = cv.folds.map((f) => [textCell(`${f.fold} (${basename(f.outdir)})`), ...SPREAD_METRICS.map((m) => numberCell(value(f.metrics, m.key)))]);
   const sd = cvSigmaLabel(cv);
   const summary: Cell[][] = [[{ text: `Mean ± ${sd.text}`, tex: `Mean $\\pm$ ${sd.tex}` }, ...SPREAD_METRICS.map((m) => meanSdCell(value(cv.mean, m.key), value(cv.std, m.key)))]];
-  const level = `${Math.round(100 * (cv.confidence ?? 0.95))}`;
+  const level = `${Math.round(100 * CV_CONFIDENCE)}`;
   const hasCi = cv.ci_low !== undefined && cv.ci_high !== undefined;
   if (hasCi) summary.push([{ text: `${level} % CI`, tex: `${level}\\,\\% CI` }, ...SPREAD_METRICS.map((m) => intervalCell(value(cv.ci_low, m.key), value(cv.ci_high, m.key), decimalsFor(value(cv.std, m.key))))]);
   const missing = missingFolds(cv);

@@ -1,6 +1,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { BackendValues, DataId, DataType } from "@tensorflow/tfjs";
 import { MathBackendCPU, version_cpu } from "@tensorflow/tfjs-backend-cpu";
+import { usageError } from "../../errors/index.ts";
 import { ADDON_PATH, loadAddon, type NativeAddon } from "./addon.ts";
 import { adamwKernelConfig } from "./adamw.ts";
 import { BufferPool } from "./buffer-pool.ts";
@@ -17,7 +18,8 @@ type TF = typeof tfjs;
  * addon reads and writes in place) with the hot kernels replaced by the project's C++ ones.
  */
 export class NativeBackend extends MathBackendCPU {
-  private readonly pool = new BufferPool();
+  /** Free buffers kept for reuse: MAMMO_NATIVE_POOL_MB (MiB), default 16 GiB (buffer-pool.ts). */
+  private readonly pool = new BufferPool(poolBytes(process.env.MAMMO_NATIVE_POOL_MB));
 
   constructor(readonly addon: NativeAddon) {
     super();
@@ -45,16 +47,42 @@ export class NativeBackend extends MathBackendCPU {
     return released;
   }
 
+  /** Drops the recycled buffers the last step did not reuse (called after each backward pass). */
+  trimPool(): void {
+    this.pool.trim();
+  }
+
   override readSync(dataId: DataId): BackendValues {
     const values = super.readSync(dataId);
     // a pooled buffer is reused once its tensor is disposed: the caller gets its own copy
     return this.pool.owns(values) ? values.slice() : values;
   }
 
+  /**
+   * tf.profile's per-kernel time. With MAMMO_NATIVE_PROFILE=cpu it is the CPU time of the whole
+   * process (every thread of the kernel pool) instead of wall time: on a machine shared with
+   * other work, wall time measures the others as much as the kernel.
+   */
+  override async time(f: () => void): ReturnType<MathBackendCPU["time"]> {
+    if (process.env.MAMMO_NATIVE_PROFILE !== "cpu") return super.time(f);
+    const start = process.cpuUsage();
+    f();
+    const used = process.cpuUsage(start);
+    return { kernelMs: (used.user + used.system) / 1000 };
+  }
+
   override dispose(): void {
     this.pool.clear();
     super.dispose();
   }
+}
+
+/** The pool's cap in bytes from MAMMO_NATIVE_POOL_MB (undefined: the pool's default). */
+function poolBytes(mb: string | undefined): number | undefined {
+  if (mb === undefined || mb === "") return undefined;
+  const value = Number(mb);
+  if (!(Number.isFinite(value) && value >= 0)) throw usageError("bad_env", `MAMMO_NATIVE_POOL_MB: expected a number of MiB ≥ 0, got ${mb}`);
+  return value * 2 ** 20;
 }
 
 /**

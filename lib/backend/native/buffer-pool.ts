@@ -4,6 +4,14 @@
  * and reallocates the same sizes every step. A buffer is reused only once no tensor stores it or
  * a view of it (tfjs's cpu Slice returns subarrays): every tensor storing it is counted. Buffers
  * given out by the backend's readSync are copies, so `dataSync()` results never change.
+ *
+ * The pool keeps at most `maxFreeBytes` of free buffers, and `trim()` (the backend calls it after
+ * each backward pass) drops those not reused since the previous trim: a training step reuses
+ * its own buffers every step, while another model's (or an earlier image size's) are dropped
+ * after one step instead of being held. A dropped buffer is handed back to the allocator at
+ * once (its ArrayBuffer is detached with transfer(0)) instead of waiting for a garbage
+ * collection: a training step frees gigabytes, which otherwise stay resident until the
+ * collector runs and push the step's peak memory far above what it uses.
  */
 export class BufferPool {
   /** Buffers made here. */
@@ -11,15 +19,19 @@ export class BufferPool {
   /** Tensors currently storing each of our buffers (or a view of it). */
   private readonly uses = new Map<ArrayBufferLike, number>();
   private readonly free = new Map<number, Float32Array[]>();
+  /** The trim period in which each free buffer was released. */
+  private readonly releasedIn = new Map<Float32Array, number>();
+  private period = 0;
   private freeBytes = 0;
 
-  constructor(private readonly maxFreeBytes = 1 << 30) {}
+  constructor(private readonly maxFreeBytes = 16 * 2 ** 30) {}
 
   /** A buffer of `length` floats, recycled or new; its contents are undefined when recycled. */
   take(length: number): Float32Array {
     const recycled = this.free.get(length)?.pop();
     if (recycled !== undefined) {
       this.freeBytes -= recycled.byteLength;
+      this.releasedIn.delete(recycled);
       return recycled;
     }
     const fresh = new Float32Array(length);
@@ -47,17 +59,48 @@ export class BufferPool {
       return;
     }
     this.uses.delete(buffer);
-    if (this.freeBytes + buffer.byteLength > this.maxFreeBytes) return;
+    if (this.freeBytes + buffer.byteLength > this.maxFreeBytes) {
+      detach(buffer);
+      return;
+    }
     const whole = values.byteOffset === 0 && values.byteLength === buffer.byteLength ? values : new Float32Array(buffer);
     const list = this.free.get(whole.length) ?? [];
     list.push(whole);
     this.free.set(whole.length, list);
+    this.releasedIn.set(whole, this.period);
     this.freeBytes += whole.byteLength;
   }
 
-  /** Drops every free buffer (the garbage collector takes them). */
-  clear(): void {
-    this.free.clear();
-    this.freeBytes = 0;
+  /** Drops the free buffers released before the previous trim and not reused since; starts a new period. */
+  trim(): void {
+    for (const [length, list] of this.free) {
+      const kept = list.filter((b) => this.releasedIn.get(b) === this.period);
+      for (const b of list) if (this.releasedIn.get(b) !== this.period) this.drop(b);
+      if (kept.length > 0) this.free.set(length, kept);
+      else this.free.delete(length);
+    }
+    this.period++;
   }
+
+  private drop(b: Float32Array): void {
+    this.freeBytes -= b.byteLength;
+    this.releasedIn.delete(b);
+    detach(b.buffer);
+  }
+
+  /** Hands every free buffer back to the allocator. */
+  clear(): void {
+    for (const list of this.free.values()) for (const b of list) this.drop(b);
+    this.free.clear();
+  }
+
+  /** Bytes of free buffers held for reuse. */
+  heldBytes(): number {
+    return this.freeBytes;
+  }
+}
+
+/** Frees a buffer's memory now (no view of it is in use: the pool counted them); its views read as empty. */
+function detach(buffer: ArrayBufferLike): void {
+  (buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }

@@ -205,7 +205,8 @@ describe("runGraph's progress", () => {
       execute: async (_node, _params, logFile) => {
         mkdirSync(dirname(logFile), { recursive: true });
         writeFileSync(`${logFile}.err`, `${long}\n`);
-        await Bun.sleep(1600); // the runner looks every second
+        // The runner looks every second; wait until it has shown the line (or give up after 30 s).
+        for (const deadline = Date.now() + 30_000; !payloads.some((p) => p.includes("metric_29")) && Date.now() < deadline; ) await Bun.sleep(100);
         return 0;
       },
     });

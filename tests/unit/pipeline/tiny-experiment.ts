@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readJson } from "../../../lib/artifacts/index.ts";
+import { valMetricsSchema } from "../../../lib/metrics/index.ts";
 
 /**
  * Writes a tiny experiment file (24 synthetic accessions, 16-px images, 2 epochs, 2 seeds, no CV
@@ -31,7 +33,8 @@ export function trainingArtifacts(outdir: string): Record<string, string> {
     const run = join(outdir, "runs", `seed_${seed}`, "results");
     out[`${seed}/weights.bin`] = readFileSync(join(run, "best_model", "weights.bin")).toString("base64");
     out[`${seed}/model.json`] = readFileSync(join(run, "best_model", "model.json"), "utf8");
-    out[`${seed}/val_metrics.json`] = readFileSync(join(run, "metrics", "val_metrics.json"), "utf8");
+    // The metrics without the envelope, whose createdAt is the time of writing.
+    out[`${seed}/val_metrics.json`] = JSON.stringify(readJson(join(run, "metrics", "val_metrics.json"), valMetricsSchema));
     out[`${seed}/val_predictions.csv`] = readFileSync(join(run, "val_predictions.csv"), "utf8");
     const history = readFileSync(join(run, "train_history.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
     const drop = history[0]?.indexOf("seconds") ?? -1;

@@ -7,7 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { stream } from "../../../lib/rng/index.ts";
+import { contractJsonText } from "../../../lib/artifacts/index.ts";
+import { cvSummaryJson } from "../../../lib/cv/index.ts";
+import { deriveSeed, stream } from "../../../lib/rng/index.ts";
 import { encodePng } from "../../../lib/train/png.ts";
 
 const CLASSES = ["A", "B", "C", "D"] as const;
@@ -242,7 +244,7 @@ export function writeAggregate(path: string, runs: readonly { dir: string; spec:
           compare: {
             a: "efficientnet_b0 (warm-up 2)",
             b: "lr=1e-3 & wd_0.01 #2",
-            paired_on: [42, 43, 44],
+            paired_on: [42, 43, 44].map((seed) => ({ seed, fold: null })),
             metrics: {
               accuracy: { mean_diff: 0.031, diff_ci_low: 0.012, diff_ci_high: 0.05, t_p: 0.018, wilcoxon_p: 0.25, nb_p: 0.041, p_a_gt_b: 0.97, holm_p: 0.054 },
               kappa_quadratic: { mean_diff: 0.044, diff_ci_low: 0.021, diff_ci_high: 0.067, t_p: 0.0004, wilcoxon_p: 0.25, nb_p: 0.009, p_a_gt_b: 0.99, holm_p: 0.0016 },
@@ -268,20 +270,31 @@ export function writeCvDir(dir: string): string {
   const keys = ["accuracy", "kappa_quadratic", "macro_f1", "auc_ovr", "bal_acc"] as const;
   const per = Object.fromEntries(keys.map((k) => [k, stats(CV_FOLDS.map((f) => f[k]), "sample")]));
   const pick = (field: "mean" | "std" | "min" | "max" | "t_ci_low" | "t_ci_high") => Object.fromEntries(keys.map((k) => [k, (per[k] as ReturnType<typeof stats>)[field]]));
-  writeJson(join(dir, "cv_summary.json"), {
-    ...envelope("cv", { csv: "classificacao.csv", cvFolds: 3, seed: 42, cvOutdir: dir }),
-    seed: 42,
-    sigma: "sample",
-    confidence: 0.95,
-    folds: CV_FOLDS.map(({ fold, ...metrics }) => ({ fold, outdir: join(dir, `fold_${fold}`, "results"), metrics })),
-    missing_folds: [],
-    mean: pick("mean"),
-    std: pick("std"),
-    min: pick("min"),
-    max: pick("max"),
-    ci_low: pick("t_ci_low"),
-    ci_high: pick("t_ci_high"),
-  });
+  // Through the cv task's contract: a key it never writes, or a missing one, fails here.
+  const path = join(dir, "cv_summary.json");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path,
+    contractJsonText(cvSummaryJson, {
+      ...envelope("cv", { csv: "classificacao.csv", cvFolds: 3, seed: 42, cvOutdir: dir }),
+      k: 3,
+      seed: 42,
+      split: join(dir, "split", "split.json"),
+      split_hash: "0".repeat(64),
+      folds: CV_FOLDS.map(({ fold, ...metrics }) => ({ fold, outdir: join(dir, `fold_${fold}`, "results"), seed: deriveSeed(42, `fold/${fold}`), metrics })),
+      missing_folds: [],
+      failed_folds: [],
+      sigma: "sample",
+      evaluation: "each fold's metrics are on its validation fold, on which its best epoch was chosen (optimistic)",
+      mean: pick("mean"),
+      std: pick("std"),
+      min: pick("min"),
+      max: pick("max"),
+      ci_low: pick("t_ci_low"),
+      ci_high: pick("t_ci_high"),
+      ci_method: "95 % t interval of the mean",
+    }),
+  );
   return dir;
 }
 
