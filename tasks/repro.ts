@@ -121,10 +121,8 @@ function storeReference(check: Check, now: Awaited<ReturnType<typeof runOn>>, ex
   ctx.log.info(`reference updated: ${check.refPath} (${p.reason})`);
 }
 
-/** Runs the experiment on `check`'s backend and compares every seed with the stored reference. */
-async function checkBackend(check: Check, experiment: ExperimentFile, p: Params, ctx: TaskContext): Promise<BackendCheck> {
-  const now = await runOn(check, p, ctx);
-  if (p.updateReference) storeReference(check, now, experiment, p, ctx);
+/** Compares every seed of this night's run on `check`'s backend with the stored reference. */
+function compareWithReference(check: Check, now: Awaited<ReturnType<typeof runOn>>, experiment: ExperimentFile, p: Params, ctx: TaskContext): BackendCheck {
   const reference = ctx.artifacts.readJson(check.refPath, referenceSchema, "reference");
   const seeds = [...new Set([...Object.keys(reference.seeds), ...Object.keys(now.seeds)])].sort();
   const verdicts = seeds.map((s) => compareSeed(s, reference.seeds[s], now.seeds[s], reference.tolerance));
@@ -184,8 +182,12 @@ export default defineTask({
     const checks = plannedChecks(p);
     const text = readFileSync(p.experiment, "utf8");
     const experiment: ExperimentFile = { text, json: JSON.parse(text) };
-    const results: BackendCheck[] = [];
-    for (const check of checks) results.push(await checkBackend(check, experiment, p, ctx));
+    const runs: { check: Check; now: Awaited<ReturnType<typeof runOn>> }[] = [];
+    for (const check of checks) runs.push({ check, now: await runOn(check, p, ctx) });
+    // Every backend runs before any reference is written, so each run's provenance sees the clean
+    // tree (a reference written after the first backend would make the next one's tree dirty).
+    if (p.updateReference) for (const { check, now } of runs) storeReference(check, now, experiment, p, ctx);
+    const results = runs.map(({ check, now }) => compareWithReference(check, now, experiment, p, ctx));
     const passed = writeReports(results, p, ctx);
     logResults(results, p, ctx);
     if (!passed) {

@@ -87,3 +87,20 @@ test("repro --update-reference refuses a tree with uncommitted changes", () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toContain("has uncommitted changes (git status); references are made only from a clean tree");
 });
+
+test("repro --update-reference on two backends records a clean tree for both, with the references inside the checkout", () => {
+  writeTinyExperiment(dir, "nightly");
+  const inside = join(checkout, "references");
+  const second = nativeBuilt() ? "native" : "cpu";
+  const proc = Bun.spawnSync(
+    [process.execPath, join(ROOT, "cli", "main.ts"), "repro", "--experiment", join(dir, "nightly.json"), "--references", inside, "--outdir", join(dir, "two"), "--backend", "wasm", "--backend", second, "--update-reference", "--reason", "two backends"],
+    { cwd: checkout },
+  );
+  expect(proc.stderr.toString()).not.toContain("error:");
+  expect(proc.exitCode).toBe(0);
+  // The first reference written must not make the second backend's run see a dirty tree.
+  for (const key of ["wasm", referenceKey(second)]) {
+    const reference = json<{ environment: { git_dirty: boolean | null } }>(join(inside, key, "nightly.json"));
+    expect([key, reference.environment.git_dirty]).toEqual([key, false]);
+  }
+});
