@@ -10,23 +10,10 @@ import { trainParams } from "../../../lib/train/index.ts";
 import { loopOptions } from "../../../lib/train/epochs.ts";
 import { buildNetwork } from "../../../lib/train/network.ts";
 import { runSourceSeeds } from "../../../lib/train/params.ts";
+import { tinyTraining } from "./tiny-training.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "seed-sources-"));
-const cohort = join(dir, "cohort");
-const base = {
-  csv: join(cohort, "classificacao.csv"),
-  dicomRoot: join(cohort, "archive"),
-  cacheDir: join(dir, "cache"),
-  arch: "small-cnn",
-  backend: "wasm",
-  imgSize: 16,
-  batchSize: 8,
-  epochs: 2,
-  lr: 3e-3,
-  backboneLr: 1e-3,
-  valFrac: 0.3,
-  seed: 42,
-};
+const { cohort, base } = tinyTraining(dir);
 
 beforeAll(async () => {
   await initBackend("wasm");

@@ -9,24 +9,11 @@ import { readJson, writeArtifact } from "../../../lib/artifacts/index.ts";
 import { valMetricsSchema } from "../../../lib/metrics/index.ts";
 import { readSplit, splitHash } from "../../../lib/split/index.ts";
 import { buildModel } from "../../../lib/models/index.ts";
+import { tinyTraining } from "./tiny-training.ts";
 
 const root = join(import.meta.dir, "..", "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "train-"));
-const cohort = join(dir, "cohort");
-const base = {
-  csv: join(cohort, "classificacao.csv"),
-  dicomRoot: join(cohort, "archive"),
-  cacheDir: join(dir, "cache"),
-  arch: "small-cnn",
-  backend: "wasm",
-  imgSize: 16,
-  batchSize: 8,
-  epochs: 2,
-  lr: 3e-3,
-  backboneLr: 1e-3,
-  valFrac: 0.3,
-  seed: 42,
-};
+const { cohort, base } = tinyTraining(dir);
 
 beforeAll(async () => {
   await runTask("synth", { outdir: cohort, accessions: 30, seed: 3, imageSize: 32, encodings: ["explicit-le"] }, { quiet: true });
