@@ -4,25 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deriveSeed } from "../../../lib/rng/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
+import { tinyTraining } from "../train/tiny-training.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cv-"));
-const cohort = join(dir, "cohort");
+const { cohort, base } = tinyTraining(dir);
 const cvOutdir = join(dir, "cv");
-const params = {
-  csv: join(cohort, "classificacao.csv"),
-  dicomRoot: join(cohort, "archive"),
-  cacheDir: join(dir, "cache"),
-  arch: "small-cnn",
-  backend: "wasm",
-  imgSize: 16,
-  batchSize: 8,
-  epochs: 2,
-  lr: 3e-3,
-  backboneLr: 1e-3,
-  seed: 42,
-  cvFolds: 3,
-  cvOutdir,
-};
+// cv makes its own folds: no --val-frac.
+const { valFrac: _holdout, ...training } = base;
+const params = { ...training, cvFolds: 3, cvOutdir };
 
 interface CvSummary {
   folds: { fold: number; outdir: string; seed: number; metrics: Record<string, number | null> }[];

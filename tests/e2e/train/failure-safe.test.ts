@@ -5,21 +5,12 @@ import { join } from "node:path";
 import { TaskError } from "../../../lib/errors/index.ts";
 import { runState } from "../../../lib/runs/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
+import { tinyTraining } from "./tiny-training.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "train-failsafe-"));
-const cohort = join(dir, "cohort");
-const base = {
-  csv: join(cohort, "classificacao.csv"),
-  dicomRoot: join(cohort, "archive"),
-  cacheDir: join(dir, "cache"),
-  arch: "small-cnn",
-  backend: "wasm",
-  imgSize: 16,
-  batchSize: 8,
-  epochs: 1,
-  valFrac: 0.3,
-  seed: 42,
-};
+const training = tinyTraining(dir);
+const cohort = training.cohort;
+const base = { ...training.base, epochs: 1 };
 
 beforeAll(async () => {
   await runTask("synth", { outdir: cohort, accessions: 24, seed: 5, imageSize: 32, encodings: ["explicit-le"] }, { quiet: true });
