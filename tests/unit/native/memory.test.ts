@@ -63,34 +63,47 @@ afterAll(async () => {
   if (!notBuilt) await restoreBackend();
 });
 
-describe.skipIf(notBuilt)("training on the native backend", () => {
-  test("EfficientNet-B0 at 64 px, six epochs of three steps: tensors constant and resident memory flat after epoch 2", () => {
-    const size = 64, batch = 4;
-    const built = buildModel(tf, { arch: "efficientnet-b0", imgSize: size, seed: 7 });
-    const vars = built.model.trainableWeights.map((w, key) => ({ key, variable: w.read() as tf.Variable, lr: 1e-3 }));
-    const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
-    const rng = stream(7, "memory-test");
-    const x = Float32Array.from({ length: batch * size * size }, () => rng.float());
-    const labels = Array.from({ length: batch }, () => rng.int(4));
-    const rss: number[] = [], tensors: number[] = [];
-    let step = 0;
-    for (let epoch = 1; epoch <= 6; epoch++) {
-      for (let s = 0; s < 3; s++) {
-        setDropoutStep(built.model, ++step);
-        const input = tf.tensor4d(x, [batch, size, size, 1]);
-        trainStep(tf, built.model, optimizer, vars, [input], labels, null);
-        input.dispose();
-      }
-      Bun.gc(true);
-      rss.push(rssMb());
-      tensors.push(tf.memory().numTensors);
+// Under the sanitizer build (.ci/run preloads libasan), freed memory waits in ASan's quarantine
+// (256 MB by default) so that a use after free is caught: resident memory then grows by design.
+const underAsan = readFileSync("/proc/self/maps", "utf8").includes("libasan");
+
+/** EfficientNet-B0 at 64 px, six epochs of three steps: tensor count and resident MB after each epoch. */
+function trainSixEpochs(): { rss: number[]; tensors: number[] } {
+  const size = 64, batch = 4;
+  const built = buildModel(tf, { arch: "efficientnet-b0", imgSize: size, seed: 7 });
+  const vars = built.model.trainableWeights.map((w, key) => ({ key, variable: w.read() as tf.Variable, lr: 1e-3 }));
+  const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
+  const rng = stream(7, "memory-test");
+  const x = Float32Array.from({ length: batch * size * size }, () => rng.float());
+  const labels = Array.from({ length: batch }, () => rng.int(4));
+  const rss: number[] = [], tensors: number[] = [];
+  let step = 0;
+  for (let epoch = 1; epoch <= 6; epoch++) {
+    for (let s = 0; s < 3; s++) {
+      setDropoutStep(built.model, ++step);
+      const input = tf.tensor4d(x, [batch, size, size, 1]);
+      trainStep(tf, built.model, optimizer, vars, [input], labels, null);
+      input.dispose();
     }
-    optimizer.dispose();
-    built.model.dispose();
-    // the optimizer's moments exist from the first step on: the tensor count never changes after it
-    expect(new Set(tensors).size).toBe(1);
-    // after epoch 2, resident memory moves by less than 5 % (a step at this size uses ~100 MB)
-    const settled = rss.slice(1);
+    Bun.gc(true);
+    rss.push(rssMb());
+    tensors.push(tf.memory().numTensors);
+  }
+  optimizer.dispose();
+  built.model.dispose();
+  return { rss, tensors };
+}
+
+describe.skipIf(notBuilt)("training on the native backend: EfficientNet-B0 at 64 px, six epochs of three steps", () => {
+  let run: { rss: number[]; tensors: number[] } | undefined;
+  const measured = () => (run ??= trainSixEpochs());
+
+  test("the tensor count never changes (the optimizer's moments exist from the first step on)", () => {
+    expect(new Set(measured().tensors).size).toBe(1);
+  });
+
+  test.skipIf(underAsan)("resident memory moves by less than 5 % after epoch 2 (a step at this size uses ~100 MB)", () => {
+    const settled = measured().rss.slice(1);
     expect(Math.max(...settled) - settled[0]!).toBeLessThanOrEqual(0.05 * settled[0]!);
   });
 });
