@@ -4,7 +4,7 @@ import { z } from "zod";
 import { pickMetrics } from "../lib/aggregate/index.ts";
 import { canonicalJson, defineArtifact, enveloped, readJson } from "../lib/artifacts/index.ts";
 import { usageError } from "../lib/errors/index.ts";
-import { localTrialLauncher, randomSample, readSearchSpace, runTrialProcess, shouldPrune, Study, tpeSample, trialProcessRecord, type SearchSpace, type TrialLauncher, type TrialParams, type TrialRecord } from "../lib/hpo/index.ts";
+import { inWaves, localTrialLauncher, randomSample, readSearchSpace, shouldPrune, Study, tpeSample, trialProcessRecord, watchTrial, type SearchSpace, type TrialLauncher, type TrialParams, type TrialProcessResult, type TrialRecord } from "../lib/hpo/index.ts";
 import { slurmTrialLauncher } from "../lib/pipeline/slurm/index.ts";
 import { valMetricsSchema } from "../lib/metrics/index.ts";
 import { stream } from "../lib/rng/index.ts";
@@ -69,15 +69,15 @@ export default defineTask({
     space: z.string().describe("search-space file (JSON: params{name: {type: float|int|categorical, low, high, log, step, choices}}, fixed, objective, direction)"),
     nTrials: z.number().int().positive().default(20).describe("trials in the study (a resumed study runs only the missing ones)"),
     timeout: z.number().positive().optional().describe("seconds after which no new trial starts"),
-    workers: z.number().int().positive().default(1).describe("trials run at the same time, each in its own process"),
+    workers: z.number().int().positive().default(1).describe("trials run at the same time, each in its own process (with --launcher slurm: its own job; trials that start together go in as one array job)"),
     sampler: z.enum(["random", "tpe"]).default("tpe").describe("random: trial i's params depend only on (seed, i); tpe: Tree-structured Parzen Estimator"),
     prune: z.boolean().default(true).describe("median pruner on the per-epoch validation objective"),
     study: z.string().default("density").describe("study name inside the SQLite file"),
     outdir: z.string().default("outputs/hpo").describe("study.sqlite, trials/trial_NNNN/results and hpo_summary.json go here"),
     promote: z.number().int().nonnegative().default(0).describe("re-run the best K configurations on --seeds and rank them by the mean"),
     seeds: z.array(z.number().int().nonnegative()).default([42, 43, 44]).describe("seeds for --promote"),
-    launcher: z.enum(["local", "slurm"]).default("local").describe("where trials run: local child processes, or one Slurm job each (sbatch; the outdir must be on a shared file system)"),
-    trialSbatch: z.array(z.string()).default([]).describe("with --launcher slurm: sbatch options of every trial job (--trial-sbatch=--gres=gpu:1 --trial-sbatch=--time=1:00:00)"),
+    launcher: z.enum(["local", "slurm"]).default("local").describe("where trials run: local child processes, or Slurm jobs (sbatch; the outdir must be on a shared file system; a trial warned of its time limit checkpoints, requeues and resumes)"),
+    trialSbatch: z.array(z.string()).default([]).describe("with --launcher slurm: sbatch options of every trial job (--trial-sbatch=--gres=gpu:1 --trial-sbatch=--time=1:00:00; the warning before the limit is --signal=B:USR1@120 unless given)"),
   }),
   examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
   // Trials run as `cli/main.ts train` processes, which no import statement shows.
@@ -101,13 +101,14 @@ export default defineTask({
       ctx,
       prune,
       sign: space.direction === "maximize" ? 1 : -1,
-      launcher: launcher === "slurm" ? slurmTrialLauncher({ sbatch: trialSbatch, log: ctx.log }) : localTrialLauncher,
+      launcher: launcher === "slurm" ? slurmTrialLauncher({ root: ROOT, outdir, sbatch: trialSbatch, log: ctx.log }) : localTrialLauncher(ROOT),
     };
+    await run.launcher.stopLeftovers();
     await runTrials(run, { nTrials, timeout, workers, sampler });
     const trials = study.trials();
     const complete = trials.filter((t): t is TrialRecord & { value: number } => t.state === "complete" && t.value !== null).sort((a, b) => run.sign * (b.value - a.value) || a.number - b.number);
     const best = complete[0] ?? null;
-    const promoted = await promoteBest(run, complete.slice(0, promote), seeds);
+    const promoted = await promoteBest(run, complete.slice(0, promote), seeds, workers);
     study.close();
     const path = join(outdir, "hpo_summary.json");
     ctx.artifacts.writeJson(hpoSummaryJson, path, {
@@ -161,62 +162,89 @@ function nextParams(run: StudyRun, sampler: "random" | "tpe", n: number): TrialP
   return tpeSample(run.space, history, rng);
 }
 
-/** One training of trial n's configuration; with the pruner, each epoch's objective is recorded and may stop it. */
-function runTrial(run: StudyRun, n: number, p: TrialParams, seed: number, runDir: string, name: string, withPruner: boolean) {
-  const { outdir, space, study } = run;
-  return runTrialProcess({
-    root: ROOT,
-    params: { ...run.train, ...space.fixed, ...p, seed, selectMetric: space.objective, runDir, optunaTrialId: String(n), rayTrialName: name },
-    eventFile: eventFile(outdir, name),
-    logFile: join(outdir, "logs", `${name}.log`),
-    jsonl: join(runDir, `ray_${name}.jsonl`),
-    objective: space.objective,
-    launcher: run.launcher,
-    onEpoch: (epoch, value) => {
-      if (!withPruner) return false;
-      study.report(n, epoch, value);
-      return run.prune && shouldPrune(study, n, epoch, value);
-    },
-  });
+/** One training of trial n's configuration, with the seed and run directory it runs with. */
+interface PlannedRun {
+  n: number;
+  params: TrialParams;
+  seed: number;
+  runDir: string;
+  name: string;
+  /** Whether each epoch's objective goes to the study (and may prune the run): trials yes, promoted runs no. */
+  withPruner: boolean;
 }
 
-/** Runs the trials not in the database yet, `workers` at a time, until `nTrials` or the timeout. */
+/** Starts planned runs together (one Slurm array job) and watches each; resolves per run when it ends. */
+function startRuns(run: StudyRun, planned: readonly PlannedRun[]): Promise<TrialProcessResult>[] {
+  const { outdir, space, study } = run;
+  const handles = run.launcher.start(
+    planned.map((t) => ({
+      name: t.name,
+      params: { ...run.train, ...space.fixed, ...t.params, seed: t.seed, selectMetric: space.objective, runDir: t.runDir, optunaTrialId: String(t.n), rayTrialName: t.name },
+      eventFile: eventFile(outdir, t.name),
+      logFile: join(outdir, "logs", `${t.name}.log`),
+    })),
+  );
+  return planned.map((t, k) =>
+    watchTrial(handles[k] as (typeof handles)[number], {
+      jsonl: join(t.runDir, `ray_${t.name}.jsonl`),
+      objective: space.objective,
+      onEpoch: (epoch, value) => {
+        if (!t.withPruner) return false;
+        study.report(t.n, epoch, value);
+        return run.prune && shouldPrune(study, t.n, epoch, value);
+      },
+    }),
+  );
+}
+
+/**
+ * Runs the trials not in the database yet, `workers` at a time, until `nTrials` or the timeout.
+ * Trials whose slots free up together start together (at the start, `workers` of them).
+ */
 async function runTrials(run: StudyRun, options: { nTrials: number; timeout?: number; workers: number; sampler: "random" | "tpe" }): Promise<void> {
   const { study, ctx, outdir } = run;
   const started = Date.now();
   const bar = ctx.progress("trials", options.nTrials);
   bar.update(study.trials().filter((t) => t.state !== "running").length);
   const doneNumbers = new Set(study.trials().map((t) => t.number));
-  const active = new Set<Promise<void>>();
-  for (let n = 0; n < options.nTrials; n++) {
-    if (doneNumbers.has(n)) continue;
-    if (options.timeout !== undefined && (Date.now() - started) / 1000 > options.timeout) {
-      ctx.log.warn(`--timeout ${options.timeout}s reached: no new trials after ${n}`);
-      break;
+  let n = 0;
+  const next = async (): Promise<PlannedRun | undefined> => {
+    for (; n < options.nTrials; n++) {
+      if (doneNumbers.has(n)) continue;
+      if (options.timeout !== undefined && (Date.now() - started) / 1000 > options.timeout) {
+        ctx.log.warn(`--timeout ${options.timeout}s reached: no new trials after ${n}`);
+        n = options.nTrials;
+        return undefined;
+      }
+      const p = nextParams(run, options.sampler, n);
+      if (!study.claim(n, p, ctx.clock.now())) continue;
+      const name = trialName(n);
+      // A trial interrupted by a killed study starts again from nothing, once the train process that
+      // study left running (orphaned by kill -9, still writing into the trial) is stopped.
+      const orphan = await stopOrphan(trialProcessRecord(eventFile(outdir, name)));
+      if (orphan) ctx.log.warn(`${name}: stopped pid ${orphan.pid}, left running by the interrupted study`);
+      rmSync(join(outdir, "trials", name), { recursive: true, force: true });
+      ctx.log.info(`${name}: ${JSON.stringify(p)}`);
+      return { n: n++, params: p, seed: run.train.seed, runDir: join(outdir, "trials", name, "results"), name, withPruner: true };
     }
-    while (active.size >= options.workers) await Promise.race(active);
-    const p = nextParams(run, options.sampler, n);
-    if (!study.claim(n, p, ctx.clock.now())) continue;
-    const name = trialName(n);
-    // A trial interrupted by a killed study starts again from nothing, once the train process that
-    // study left running (orphaned by kill -9, still writing into the trial) is stopped.
-    const orphan = await stopOrphan(trialProcessRecord(eventFile(outdir, name)));
-    if (orphan) ctx.log.warn(`${name}: stopped pid ${orphan.pid}, left running by the interrupted study`);
-    rmSync(join(outdir, "trials", name), { recursive: true, force: true });
-    ctx.log.info(`${name}: ${JSON.stringify(p)}`);
-    const job = finishTrial(run, n, p, name).then(() => bar.increment(1, { trial: name }));
-    const tracked: Promise<void> = job.finally(() => active.delete(tracked));
-    active.add(tracked);
-  }
-  await Promise.all(active);
+    return undefined;
+  };
+  await inWaves(options.workers, next, (wave) =>
+    startRuns(run, wave).map((result, k) => {
+      const t = wave[k] as PlannedRun;
+      return result.then((r) => {
+        recordTrial(run, t, r);
+        bar.increment(1, { trial: t.name });
+      });
+    }),
+  );
   bar.stop();
 }
 
-/** Runs trial n and records how it ended: pruned, failed (with its log) or complete (with its objective). */
-async function finishTrial(run: StudyRun, n: number, p: TrialParams, name: string): Promise<void> {
+/** Records how trial run `t` ended: pruned, failed (with its log) or complete (with its objective). */
+function recordTrial(run: StudyRun, t: PlannedRun, r: TrialProcessResult): void {
   const { study, ctx, outdir, space } = run;
-  const runDir = join(outdir, "trials", name, "results");
-  const r = await runTrial(run, n, p, run.train.seed, runDir, name, true);
+  const { n, name, runDir } = t;
   if (r.pruned) {
     study.finish(n, "pruned", { runDir, error: `pruned at epoch ${r.prunedAt}` }, ctx.clock.now());
     ctx.log.info(`${name}: pruned at epoch ${r.prunedAt}`);
@@ -233,29 +261,41 @@ async function finishTrial(run: StudyRun, n: number, p: TrialParams, name: strin
 
 type Promoted = { trial: number; params: TrialParams; runs: { seed: number; runDir: string; value: number | null; error?: string }[]; mean: number | null };
 
-/** Re-runs each of the best configurations on every seed (a finished run is kept) and ranks them by the mean over seeds. */
-async function promoteBest(run: StudyRun, best: readonly (TrialRecord & { value: number })[], seeds: readonly number[]): Promise<Promoted[]> {
+/**
+ * Re-runs each of the best configurations on every seed (a finished run is kept; the missing ones
+ * run `workers` at a time, started together where they can) and ranks them by the mean over seeds.
+ */
+async function promoteBest(run: StudyRun, best: readonly (TrialRecord & { value: number })[], seeds: readonly number[], workers: number): Promise<Promoted[]> {
   const { outdir, space, ctx } = run;
-  const promoted: Promoted[] = [];
+  const runDirOf = (trial: number, seed: number) => join(outdir, "promoted", trialName(trial), `seed_${seed}`, "results");
+  const missing: PlannedRun[] = [];
   for (const t of best) {
-    const runs: Promoted["runs"] = [];
     for (const seed of seeds) {
-      const name = `${trialName(t.number)}_seed_${seed}`;
-      const runDir = join(outdir, "promoted", trialName(t.number), `seed_${seed}`, "results");
-      if (!existsSync(join(runDir, "summary.json"))) {
-        rmSync(runDir, { recursive: true, force: true });
-        ctx.log.info(`promote ${trialName(t.number)}: seed ${seed}`);
-        const r = await runTrial(run, t.number, t.params, seed, runDir, name, false);
-        if (r.exitCode !== 0) {
-          runs.push({ seed, runDir, value: null, error: `train exited with code ${r.exitCode}` });
-          continue;
-        }
-      }
-      runs.push({ seed, runDir, value: objectiveOf(runDir, space.objective) });
+      const runDir = runDirOf(t.number, seed);
+      if (existsSync(join(runDir, "summary.json"))) continue;
+      rmSync(runDir, { recursive: true, force: true });
+      missing.push({ n: t.number, params: t.params, seed, runDir, name: `${trialName(t.number)}_seed_${seed}`, withPruner: false });
     }
-    const values = runs.map((r) => r.value).filter((v): v is number => v !== null);
-    promoted.push({ trial: t.number, params: t.params, runs, mean: values.length ? mean(values) : null });
   }
+  const exitCodes = new Map<string, number>();
+  await inWaves(
+    workers,
+    async () => {
+      const p = missing.shift();
+      if (p) ctx.log.info(`promote ${trialName(p.n)}: seed ${p.seed}`);
+      return p;
+    },
+    (wave) => startRuns(run, wave).map((result, k) => result.then((r) => void exitCodes.set((wave[k] as PlannedRun).runDir, r.exitCode))),
+  );
+  const promoted: Promoted[] = best.map((t) => {
+    const runs: Promoted["runs"] = seeds.map((seed) => {
+      const runDir = runDirOf(t.number, seed);
+      const code = exitCodes.get(runDir) ?? 0;
+      return code !== 0 ? { seed, runDir, value: null, error: `train exited with code ${code}` } : { seed, runDir, value: objectiveOf(runDir, space.objective) };
+    });
+    const values = runs.map((r) => r.value).filter((v): v is number => v !== null);
+    return { trial: t.number, params: t.params, runs, mean: values.length ? mean(values) : null };
+  });
   // Rank promoted configurations by their mean over seeds, not by one lucky run.
   const sign = run.sign;
   return promoted.sort((a, b) => sign * ((b.mean ?? -Infinity * sign) - (a.mean ?? -Infinity * sign)) || a.trial - b.trial);

@@ -5,6 +5,7 @@ export type { TrialParams, ParamValue, Observation, TpeOptions } from "./sampler
 export { Study } from "./study.ts";
 export type { StudyConfig, TrialRecord, TrialState } from "./study.ts";
 export { shouldPrune, median, DEFAULT_PRUNER } from "./pruner.ts";
-export { runTrialProcess, readIntermediate, rayKey, trialProcessRecord, localTrialLauncher } from "./trial-process.ts";
-export type { TrialProcessResult, TrialLauncher, TrialHandle } from "./trial-process.ts";
+export { watchTrial, readIntermediate, rayKey, trialProcessRecord, localTrialLauncher } from "./trial-process.ts";
+export type { TrialProcessResult, TrialLauncher, TrialHandle, TrialStart } from "./trial-process.ts";
+export { inWaves } from "./waves.ts";
 export type { MedianPrunerOptions } from "./pruner.ts";

@@ -43,44 +43,58 @@ export interface TrialHandle {
   stop(): void;
 }
 
-/**
- * Starts one trial, `cli/main.ts train --event <eventFile> --quiet`, somewhere: a child process
- * (`localTrialLauncher`) or a Slurm job (`slurmTrialLauncher`). Output goes to `logFile` and
- * `<logFile>.err`. The trial reports only through its run directory, never to the study database.
- */
-export type TrialLauncher = (trial: { root: string; eventFile: string; logFile: string }) => TrialHandle;
-
-/**
- * A trial as a child process of the study, recorded at `trialProcessRecord` (a study killed with
- * it running leaves an orphan, which the study that resumes stops); pruning stops it with SIGTERM.
- */
-export const localTrialLauncher: TrialLauncher = ({ root, eventFile, logFile }) => {
-  const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), "train", "--event", eventFile, "--quiet"], {
-    stdout: Bun.file(logFile),
-    stderr: Bun.file(`${logFile}.err`),
-    env: childEnv(),
-  });
-  recordChild(trialProcessRecord(eventFile), proc.pid);
-  return { exited: proc.exited, stop: () => proc.kill("SIGTERM") };
-};
-
-/**
- * Runs one trial (by default as a child process) and watches its per-epoch jsonl. `onEpoch` sees
- * every epoch once (to record it) and says whether to prune; a pruned trial is stopped.
- */
-export async function runTrialProcess(options: {
-  root: string;
+/** One trial to start: `cli/main.ts train --event <eventFile>`, its output to `logFile` and `<logFile>.err`. */
+export interface TrialStart {
+  /** `trial_0003`, or `trial_0003_seed_43` for a promoted run. */
+  name: string;
   params: Record<string, unknown>;
   eventFile: string;
   logFile: string;
+}
+
+/**
+ * Where trials run: child processes (`localTrialLauncher`) or Slurm jobs (`slurmTrialLauncher`).
+ * A trial reports only through its run directory, never to the study database.
+ */
+export interface TrialLauncher {
+  /** Stops what an interrupted study of this output directory left running, before its trials are remade. */
+  stopLeftovers(): Promise<void>;
+  /** Starts trials that are ready together (on Slurm: one array job); a handle per trial, in order. Their event files are written. */
+  start(trials: readonly TrialStart[]): TrialHandle[];
+}
+
+/**
+ * Trials as child processes of the study, each recorded at `trialProcessRecord` (a study killed
+ * with one running leaves an orphan, which the study that resumes stops trial by trial, so
+ * `stopLeftovers` has nothing to do); pruning stops one with SIGTERM.
+ */
+export function localTrialLauncher(root: string): TrialLauncher {
+  return {
+    stopLeftovers: async () => {},
+    start: (trials) =>
+      trials.map(({ params, eventFile, logFile }) => {
+        writeJsonAtomic(eventFile, params);
+        const proc = Bun.spawn([process.execPath, join(root, "cli", "main.ts"), "train", "--event", eventFile, "--quiet"], {
+          stdout: Bun.file(logFile),
+          stderr: Bun.file(`${logFile}.err`),
+          env: childEnv(),
+        });
+        recordChild(trialProcessRecord(eventFile), proc.pid);
+        return { exited: proc.exited.finally(() => forgetChild(trialProcessRecord(eventFile))), stop: () => proc.kill("SIGTERM") };
+      }),
+  };
+}
+
+/**
+ * Watches a started trial's per-epoch jsonl until it ends. `onEpoch` sees every epoch once (to
+ * record it) and says whether to prune; a pruned trial is stopped.
+ */
+export async function watchTrial(trial: TrialHandle, options: {
   jsonl: string;
   objective: string;
   onEpoch: (epoch: number, value: number) => boolean;
   pollMs?: number;
-  launcher?: TrialLauncher;
 }): Promise<TrialProcessResult> {
-  writeJsonAtomic(options.eventFile, options.params);
-  const trial = (options.launcher ?? localTrialLauncher)({ root: options.root, eventFile: options.eventFile, logFile: options.logFile });
   const seen = new Set<number>();
   let pruned = false;
   let prunedAt: number | null = null;
@@ -102,6 +116,5 @@ export async function runTrialProcess(options: {
       }
     }
   }
-  forgetChild(trialProcessRecord(options.eventFile));
   return { exitCode: await exited, pruned, prunedAt };
 }

@@ -158,7 +158,7 @@ export class SlurmExecutor {
       const { node, params, run } = item;
       writeJsonAtomic(member.event, params);
       if (node.resume) writeJsonAtomic(member.resumeEvent, { ...params, [node.resume.param]: true });
-      writeFinishSpec(member.finish, { record: recordPath(this.stateDir, node.id), key: run.key, components: run.components as unknown as Record<string, unknown>, outputs: node.outputs });
+      writeFinishSpec(finishSpecPath(this.stateDir, node.id), { record: recordPath(this.stateDir, node.id), key: run.key, components: run.components as unknown as Record<string, unknown>, outputs: node.outputs });
     });
     writeFileSync(request.script, jobScript(request), { mode: 0o755 });
     const id = parseSbatch(await slurmCommandOk(["sbatch", ...sbatchArgs(request)]));
@@ -190,7 +190,8 @@ export class SlurmExecutor {
           event: join(this.stateDir, "events", `${file}.json`),
           resumeEvent: join(this.stateDir, "events", `${file}${node.resume ? ".resume" : ""}.json`),
           log: resolve(this.options.cwd, logFile),
-          finish: join(this.stateDir, "slurm", `${file}.finish.json`),
+          finish: finishSpecPath(this.stateDir, node.id),
+          exitFile: null,
         };
       }),
       chdir: this.options.cwd,
@@ -200,6 +201,11 @@ export class SlurmExecutor {
       script: join(this.stateDir, "slurm", `${base}.sh`),
     };
   }
+}
+
+/** Where the job of node `id` finds what to write as its cache record (`finish.ts`). */
+function finishSpecPath(stateDir: string, id: string): string {
+  return join(stateDir, "slurm", `${nodeFileName(id)}.finish.json`);
 }
 
 /** Groups items by task and resources, in the order they came. */

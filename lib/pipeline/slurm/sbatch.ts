@@ -13,8 +13,10 @@ export interface JobMember {
   resumeEvent: string;
   /** Absolute path of the node's log (the task's stdout; stderr goes to `<log>.err`). */
   log: string;
-  /** Absolute path of the finish spec: the cache record the job writes when the task succeeded. */
-  finish: string;
+  /** Absolute path of the finish spec: the cache record the job writes when the task succeeded (a pipeline node's). */
+  finish: string | null;
+  /** Where the job writes the task's exit status when it ends other than by a requeue (an HPO trial's). */
+  exitFile: string | null;
 }
 
 /** Everything one `sbatch` needs; absolute paths, since the job runs on another machine. */
@@ -79,18 +81,19 @@ export function sbatchCommandLine(request: JobRequest): string {
 
 /**
  * The job script. It runs the member's task (`bun cli/main.ts <task> --event <json>`) with its
- * output appended to the node's log (a requeued job runs the resume event: a training continues
+ * output appended to the member's log (a requeued job runs the resume event: a training continues
  * from its checkpoint), forwards Slurm's USR1 warning to it, and then:
- * - exit 0: writes the node's cache record (the runner's proof that the node is done);
+ * - exit 0: writes the member's exit file and its cache record (the runner's proof that the node is done);
  * - stopped by the warning (a training exits `PREEMPTED_EXIT_CODE` after its checkpoint; another
  *   task dies of the signal): requeues itself, and the requeued job resumes;
- * - anything else: fails with the task's exit code.
+ * - anything else: writes the exit file and fails with the task's exit code.
+ * An exit file is written atomically (temp + rename): a watcher never reads half a number.
  */
 export function jobScript(request: JobRequest): string {
-  const list = (pick: (m: JobMember) => string) => `(${request.members.map((m) => shellWord(pick(m))).join(" ")})`;
+  const list = (pick: (m: JobMember) => string | null) => `(${request.members.map((m) => shellWord(pick(m) ?? "")).join(" ")})`;
   const bun = shellWord(request.bun);
   return `#!/bin/bash
-# ${request.name}: ${request.members.map((m) => m.nodeId).join(", ")} (written by the mammo-density pipeline)
+# ${request.name}: ${request.members.map((m) => m.nodeId).join(", ")} (written by mammo-density)
 set -u
 i=\${SLURM_ARRAY_TASK_ID:-0}
 tasks=${list((m) => m.task)}
@@ -98,12 +101,16 @@ events=${list((m) => m.event)}
 resume_events=${list((m) => m.resumeEvent)}
 logs=${list((m) => m.log)}
 finish=${list((m) => m.finish)}
+exit_files=${list((m) => m.exitFile)}
 job=\${SLURM_ARRAY_JOB_ID:+\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}}
 job=\${job:-$SLURM_JOB_ID}
 event=\${events[$i]}
 if [ "\${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then event=\${resume_events[$i]}; fi
 exec >>"\${logs[$i]}" 2>>"\${logs[$i]}.err"
 echo "slurm job $job (restart \${SLURM_RESTART_COUNT:-0}) on $(hostname): \${tasks[$i]} --event $event" >&2
+report() {
+  if [ -n "\${exit_files[$i]}" ]; then echo "$1" >"\${exit_files[$i]}.tmp" && mv "\${exit_files[$i]}.tmp" "\${exit_files[$i]}"; fi
+}
 warned=0
 ${bun} ${shellWord(`${request.root}/cli/main.ts`)} "\${tasks[$i]}" --event "$event" &
 child=$!
@@ -112,12 +119,15 @@ while kill -0 "$child" 2>/dev/null; do wait "$child"; done
 wait "$child"
 code=$?
 if [ "$code" -eq 0 ]; then
-  exec ${bun} ${shellWord(`${request.root}/lib/pipeline/slurm/finish.ts`)} "\${finish[$i]}"
+  report 0
+  if [ -n "\${finish[$i]}" ]; then exec ${bun} ${shellWord(`${request.root}/lib/pipeline/slurm/finish.ts`)} "\${finish[$i]}"; fi
+  exit 0
 fi
 if [ "$code" -eq ${PREEMPTED_EXIT_CODE} ] || [ "$warned" -eq 1 ]; then
   echo "slurm job $job: stopped before its time limit (exit $code); requeued, it resumes from its checkpoint" >&2
   scontrol requeue "$job" && exit 0
 fi
+report "$code"
 exit "$code"
 `;
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const SCRIPT = resolve(import.meta.dir, "..", "..", "..", "ops", "slurm", "local-cluster.sh");
@@ -24,6 +25,30 @@ export function queue(): string[] {
 
 /** `scancel` with `args` (the cluster's SLURM_CONF from this process's environment). */
 export function scancel(...args: string[]): void {
-  const r = Bun.spawnSync(["scancel", ...args], { stderr: "pipe", env: { ...process.env } });
-  if (r.exitCode !== 0) throw new Error(`scancel ${args.join(" ")} failed: ${r.stderr.toString()}`);
+  slurmAdmin("scancel", args);
+}
+
+/** `scontrol` with `args` (`suspend 123`), as `scancel`. */
+export function scontrol(...args: string[]): void {
+  slurmAdmin("scontrol", args);
+}
+
+function slurmAdmin(command: string, args: string[]): void {
+  const r = Bun.spawnSync([command, ...args], { stderr: "pipe", env: { ...process.env } });
+  if (r.exitCode !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr.toString()}`);
+}
+
+/** The Slurm jobs (`123`, or `123_4` for an array task) that ran something, from the line each writes first to its `.log.err`. */
+export function jobsInLog(errLog: string): string[] {
+  if (!existsSync(errLog)) return [];
+  return [...new Set([...readFileSync(errLog, "utf8").matchAll(/^slurm job (\S+) \(restart \d+\) on /gm)].map((m) => m[1] as string))];
+}
+
+/** Waits (polling every 100 ms) until `ok()`, failing after `ms` with what it waited for. */
+export async function until(what: string, ok: () => boolean, ms = 180_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
 }

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
 import { describeWith } from "../../support/requirements.ts";
 import { trainingArtifacts, writeTinyExperiment } from "../../unit/pipeline/tiny-experiment.ts";
-import { queue, scancel, startCluster, stopCluster } from "./cluster.ts";
+import { jobsInLog, queue, scancel, startCluster, stopCluster, until } from "./cluster.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 
@@ -22,17 +22,7 @@ function artifacts(outdir: string): Record<string, unknown> {
 
 /** The Slurm jobs that ran a node (`123`, or `123_4` for an array task), from the lines each job writes to the node's log. */
 function jobsOf(outdir: string, node: string): string[] {
-  const log = join(outdir, ".pipeline", "logs", `${node.replaceAll("/", "__")}.log.err`);
-  if (!existsSync(log)) return [];
-  return [...new Set([...readFileSync(log, "utf8").matchAll(/^slurm job (\S+) \(restart \d+\) on /gm)].map((m) => m[1] as string))];
-}
-
-async function until(what: string, ok: () => boolean, ms = 180_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
+  return jobsInLog(join(outdir, ".pipeline", "logs", `${node.replaceAll("/", "__")}.log.err`));
 }
 
 const NODES = ["synth", "audit", "split/seed-42", "split/seed-43", "train/seed-42", "train/seed-43", "aggregate"];

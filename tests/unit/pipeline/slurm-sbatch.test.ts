@@ -20,7 +20,7 @@ const request = (task: string, members = 1): JobRequest => {
     name: jobName("0123456789abcdef0123456789abcdef"),
     comment: keysComment(["0123456789abcdef0123456789abcdef"]),
     resources,
-    members: Array.from({ length: members }, (_, k) => ({ nodeId: `${task}/seed-${42 + k}`, task: jobTask(task, resources, { backend: "gpu" }), event: `/s/events/e${k}.json`, resumeEvent: `/s/events/e${k}.resume.json`, log: `/s/logs/n${k}.log`, finish: `/s/slurm/n${k}.finish.json` })),
+    members: Array.from({ length: members }, (_, k) => ({ nodeId: `${task}/seed-${42 + k}`, task: jobTask(task, resources, { backend: "gpu" }), event: `/s/events/e${k}.json`, resumeEvent: `/s/events/e${k}.resume.json`, log: `/s/logs/n${k}.log`, finish: `/s/slurm/n${k}.finish.json`, exitFile: null })),
     chdir: "/shared/work",
     slurmLog: "/s/slurm/n.%j.out",
     bun: "/opt/bun/bin/bun",
@@ -97,7 +97,7 @@ describe("jobScript", () => {
   // The script run by bash with fake `bun` and `scontrol`: what it runs, what it writes, when it requeues.
   const dir = mkdtempSync(join(tmpdir(), "slurm-script-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (taskExit: number, env: Record<string, string> = {}) => {
+  const run = (taskExit: number, env: Record<string, string> = {}, asTrial = false) => {
     const log = join(dir, "calls.txt");
     rmSync(log, { force: true });
     const bun = join(dir, "bun");
@@ -105,7 +105,8 @@ describe("jobScript", () => {
     writeFileSync(join(dir, "scontrol"), `#!/bin/bash\necho "scontrol $*" >> ${log}\n`, { mode: 0o755 });
     const r = request("train", 2);
     r.bun = bun;
-    r.members = r.members.map((m, k) => ({ ...m, log: join(dir, `n${k}.log`) }));
+    r.members = r.members.map((m, k) => ({ ...m, log: join(dir, `n${k}.log`), ...(asTrial ? { finish: null, exitFile: join(dir, `n${k}.exit`) } : {}) }));
+    for (const m of r.members) if (m.exitFile) rmSync(m.exitFile, { force: true });
     writeFileSync(join(dir, "job.sh"), jobScript(r), { mode: 0o755 });
     const p = Bun.spawnSync(["bash", join(dir, "job.sh")], { env: { PATH: `${dir}:/usr/bin:/bin`, SLURM_JOB_ID: "17", ...env } });
     return { code: p.exitCode, calls: readFileSync(log, "utf8").trim().split("\n"), err: readFileSync(join(dir, `n${env.SLURM_ARRAY_TASK_ID ?? "0"}.log.err`), "utf8") };
@@ -131,5 +132,17 @@ describe("jobScript", () => {
     const failed = run(3);
     expect(failed.code).toBe(3);
     expect(failed.calls).toEqual(["bun /shared/repo/cli/main.ts train-gpu --event /s/events/e0.json"]);
+  });
+
+  test("jobScript of an HPO trial (an exit file, no cache record) writes the task's exit status, except when it requeues", () => {
+    const exitOf = (k: number) => readFileSync(join(dir, `n${k}.exit`), "utf8").trim();
+    const done = run(0, {}, true);
+    expect([done.code, exitOf(0)]).toEqual([0, "0"]);
+    expect(done.calls).toEqual(["bun /shared/repo/cli/main.ts train-gpu --event /s/events/e0.json"]);
+    const failed = run(3, { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_JOB_ID: "16" }, true);
+    expect([failed.code, exitOf(1)]).toEqual([3, "3"]);
+    const stopped = run(75, {}, true);
+    expect(stopped.calls.at(-1)).toBe("scontrol requeue 17");
+    expect(() => exitOf(0)).toThrow("ENOENT");
   });
 });

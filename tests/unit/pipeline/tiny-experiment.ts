@@ -26,21 +26,27 @@ export function writeTinyExperiment(dir: string, name: string, train: Record<str
   return path;
 }
 
+/** What a finished training run holds that must not depend on an interruption or where it ran (timings left out). */
+export function runArtifacts(run: string): Record<string, string> {
+  const history = readFileSync(join(run, "train_history.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+  const drop = history[0]?.indexOf("seconds") ?? -1;
+  const summary = JSON.parse(readFileSync(join(run, "summary.json"), "utf8")) as Record<string, unknown>;
+  return {
+    "weights.bin": readFileSync(join(run, "best_model", "weights.bin")).toString("base64"),
+    "model.json": readFileSync(join(run, "best_model", "model.json"), "utf8"),
+    // The metrics without the envelope, whose createdAt is the time of writing.
+    "val_metrics.json": JSON.stringify(readJson(join(run, "metrics", "val_metrics.json"), valMetricsSchema)),
+    "val_predictions.csv": readFileSync(join(run, "val_predictions.csv"), "utf8"),
+    train_history: history.map((r) => r.filter((_, i) => i !== drop).join(",")).join("\n"),
+    summary: JSON.stringify([summary.weights_sha256, summary.final_weights_sha256, summary.best_epoch, summary.val_metrics, summary.split_hash, summary.data_fingerprint]),
+  };
+}
+
 /** The artifacts of both training runs that must not depend on an interruption (timings left out). */
 export function trainingArtifacts(outdir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const seed of [42, 43]) {
-    const run = join(outdir, "runs", `seed_${seed}`, "results");
-    out[`${seed}/weights.bin`] = readFileSync(join(run, "best_model", "weights.bin")).toString("base64");
-    out[`${seed}/model.json`] = readFileSync(join(run, "best_model", "model.json"), "utf8");
-    // The metrics without the envelope, whose createdAt is the time of writing.
-    out[`${seed}/val_metrics.json`] = JSON.stringify(readJson(join(run, "metrics", "val_metrics.json"), valMetricsSchema));
-    out[`${seed}/val_predictions.csv`] = readFileSync(join(run, "val_predictions.csv"), "utf8");
-    const history = readFileSync(join(run, "train_history.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
-    const drop = history[0]?.indexOf("seconds") ?? -1;
-    out[`${seed}/train_history`] = history.map((r) => r.filter((_, i) => i !== drop).join(",")).join("\n");
-    const summary = JSON.parse(readFileSync(join(run, "summary.json"), "utf8")) as Record<string, unknown>;
-    out[`${seed}/summary`] = JSON.stringify([summary.weights_sha256, summary.final_weights_sha256, summary.best_epoch, summary.val_metrics, summary.split_hash, summary.data_fingerprint]);
+    for (const [file, content] of Object.entries(runArtifacts(join(outdir, "runs", `seed_${seed}`, "results")))) out[`${seed}/${file}`] = content;
   }
   return out;
 }
