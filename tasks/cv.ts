@@ -10,7 +10,7 @@ import { deriveSeed } from "../lib/rng/index.ts";
 import { readSplit, type SplitArtifact } from "../lib/split/index.ts";
 import { summarize } from "../lib/stats/index.ts";
 import { defineTask, type TaskContext } from "../lib/task/index.ts";
-import { trainParams, type TrainParams } from "../lib/train/params.ts";
+import { checkTrainParams, trainParams, type TrainParams } from "../lib/train/params.ts";
 
 /** A fold is done when its run wrote summary.json (the train task writes it last). */
 function foldDone(runDir: string): boolean {
@@ -117,6 +117,7 @@ export default defineTask({
     cvFolds: z.number().int().min(2).default(3).describe("number of folds k (the split is made here unless --split gives a k-fold split.json)"),
     cvOutdir: z.string().default("outputs/density_experiments/results_k").describe("folds go to <cv-outdir>/fold_{1..k}/results/"),
   }),
+  check: checkTrainParams,
   examples: ["bun run task cv --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --cv-folds 3 --cv-outdir outputs/cv"],
   uses: ["split", "train"],
   outputs: (p) => [join(p.cvOutdir, "cv_summary.json")],

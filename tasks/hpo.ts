@@ -11,7 +11,7 @@ import { stream } from "../lib/rng/index.ts";
 import { stopOrphan } from "../lib/runs/orphans.ts";
 import { mean } from "../lib/stats/index.ts";
 import { defineTask, type TaskContext } from "../lib/task/index.ts";
-import { trainParams } from "../lib/train/params.ts";
+import { checkTrainParams, trainParams } from "../lib/train/params.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 
@@ -79,6 +79,7 @@ export default defineTask({
     launcher: z.enum(["local", "slurm"]).default("local").describe("where trials run: local child processes, or Slurm jobs (sbatch; the outdir must be on a shared file system; a trial warned of its time limit checkpoints, requeues and resumes)"),
     trialSbatch: z.array(z.string()).default([]).describe("with --launcher slurm: sbatch options of every trial job (--trial-sbatch=--gres=gpu:1 --trial-sbatch=--time=1:00:00; the warning before the limit is --signal=B:USR1@120 unless given)"),
   }),
+  check: checkTrainParams,
   examples: ["bun run task hpo --space experiments/space.json --n-trials 20 --csv data/generated/synth/classificacao.csv --dicom-root data/generated/synth/archive --arch small-cnn --img-size 64 --epochs 5 --outdir outputs/hpo --workers 2"],
   // Trials run as `cli/main.ts train` processes, which no import statement shows.
   uses: ["train"],

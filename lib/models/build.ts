@@ -4,6 +4,7 @@ import { efficientNetB0, type Backbone } from "./efficientnet.ts";
 import { efficientNetB0Torchvision } from "./efficientnet-torchvision.ts";
 import { initialisers } from "./init.ts";
 import { SeededDropout } from "./seeded-dropout.ts";
+import { checkImgSize } from "./input-size.ts";
 import { smallCnn } from "./small-cnn.ts";
 
 /**
@@ -63,10 +64,7 @@ export function buildModel(tf: typeof tfType, spec: ModelSpec): BuiltModel {
   const embeddingDim = spec.embeddingDim ?? 0;
   const dropout = spec.dropout ?? 0.2;
   const stochasticDepth = spec.stochasticDepth ?? 0.2;
-  const minSize = spec.arch === "small-cnn" ? 4 : 32;
-  if (!Number.isInteger(spec.imgSize) || spec.imgSize < minSize) {
-    throw usageError("invalid_model", `invalid --img-size: ${spec.imgSize} (expected an integer ≥ ${minSize} for ${spec.arch})`);
-  }
+  checkImgSize(spec.arch, spec.imgSize);
   if (!Number.isInteger(embeddingDim) || embeddingDim < 0) throw usageError("invalid_model", `invalid embedding dimension: ${embeddingDim} (expected an integer ≥ 0)`);
   if (!(dropout >= 0 && dropout < 1)) throw usageError("invalid_model", `invalid dropout: ${dropout} (expected 0 ≤ x < 1)`);
   if (!(stochasticDepth >= 0 && stochasticDepth < 1)) throw usageError("invalid_model", `invalid stochastic depth: ${stochasticDepth} (expected 0 ≤ x < 1)`);

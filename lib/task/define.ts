@@ -33,6 +33,12 @@ export interface TaskDefinition<S extends z.ZodObject = z.ZodObject> {
    * task's result is not cacheable by file.
    */
   outputs?(params: z.infer<S>): string[];
+  /**
+   * Checks across params that the schema cannot express (train: `--img-size` against `--arch`'s
+   * smallest input), run wherever params are validated, so a pipeline refuses a bad node before
+   * any node runs. Throws a usage error naming the flags.
+   */
+  check?(params: z.infer<S>): void;
   run(params: z.infer<S>, ctx: TaskContext): Promise<TaskResult>;
 }
 

@@ -82,7 +82,10 @@ export function validateParams(task: TaskDefinition, params: Record<string, unkn
     throw usageError("unknown_param", `unknown param for task ${task.name}: ${key} (${toFlag(key)})${hint ? ` (did you mean ${hint}?)` : ""}${unknown.length > 1 ? `; also ${unknown.slice(1).join(", ")}` : ""}`);
   }
   const parsed = task.params.safeParse(params);
-  if (parsed.success) return parsed.data as Record<string, unknown>;
+  if (parsed.success) {
+    task.check?.(parsed.data as never);
+    return parsed.data as Record<string, unknown>;
+  }
   const issue = parsed.error.issues[0];
   const key = String(issue?.path[0] ?? "");
   const value = key ? params[key] : undefined;

@@ -1,5 +1,5 @@
 export { runTraining } from "./run.ts";
-export { trainParams, SELECT_METRICS, RESUME_FREE_PARAMS } from "./params.ts";
+export { trainParams, checkTrainParams, SELECT_METRICS, RESUME_FREE_PARAMS } from "./params.ts";
 export type { TrainParams, SelectMetric } from "./params.ts";
 export { AdamW } from "./adamw.ts";
 export type { AdamWOptions, ParamUpdate, SlotState } from "./adamw.ts";

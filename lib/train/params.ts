@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LABEL_CODINGS } from "../dataset/labels.ts";
+import { checkImgSize } from "../models/input-size.ts";
 import { sourceSeeds, type SourceSeeds } from "../rng/index.ts";
 
 /** Metrics `--select-metric` can pick the best epoch by (all higher-is-better except val_loss). */
@@ -79,6 +80,11 @@ export const trainParams = z.object({
 });
 
 export type TrainParams = z.infer<typeof trainParams>;
+
+/** What train (and cv and hpo, which take its params) check across params before anything runs: the input side against the architecture. */
+export function checkTrainParams(params: Pick<TrainParams, "arch" | "imgSize">): void {
+  checkImgSize(params.arch, params.imgSize);
+}
 
 /** Params that may differ between a run and its resumption (everything else must match the checkpoint). */
 export const RESUME_FREE_PARAMS = ["epochs", "resume", "runDir", "outdir", "gradcamSamples", "cacheDir", "optunaTrialId", "rayTrialName", "rayLogdir", "loaderWorkers", "allowSoftwareGpu"] as const;

@@ -124,5 +124,5 @@ test("buildModel rejects an image too small for EfficientNet-B0 with a usage err
   })();
   expect(err).toBeInstanceOf(TaskError);
   expect((err as TaskError).exitCode).toBe(2);
-  expect((err as TaskError).message).toBe("invalid --img-size: 16 (expected an integer ≥ 32 for efficientnet-b0)");
+  expect((err as TaskError).message).toBe("invalid --img-size: 16 (expected an integer ≥ 32 for --arch efficientnet-b0)");
 });

@@ -73,6 +73,15 @@ describe("resolveNodes(buildGraph(experiment), root)", () => {
     expect(err.exitCode).toBe(2);
     expect(err.message).toBe("node train/seed-42 (task train): unknown param for task train: epochz (--epochz) (did you mean --epochs?)");
   });
+
+  test("resolveNodes refuses an --img-size the architecture cannot take before anything runs (train, cv and hpo nodes)", async () => {
+    for (const [arch, imgSize, min] of [["efficientnet-b0", 16, 32], ["efficientnet-b0-torchvision", 31, 32]] as const) {
+      const bad = experimentSchema.parse({ ...experiment, train: { ...experiment.train, arch, imgSize } });
+      const err = await refusal(() => resolveNodes(buildGraph(bad), ROOT));
+      expect(err.exitCode).toBe(2);
+      expect(err.message).toMatch(new RegExp(`^node (train/seed-42|cv|hpo) \\(task (train|cv|hpo)\\): invalid --img-size: ${imgSize} \\(expected an integer ≥ ${min} for --arch ${arch}\\)$`));
+    }
+  });
 });
 
 describe("task definitions", () => {
