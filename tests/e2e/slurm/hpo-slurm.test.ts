@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { runTask } from "../../../lib/task/index.ts";
 import { describeWith } from "../../support/requirements.ts";
 import { runArtifacts } from "../../unit/pipeline/tiny-experiment.ts";
+import { tinyTraining } from "../train/tiny-training.ts";
 import { jobsInLog, queue, scancel, scontrol, startCluster, stopCluster, until } from "./cluster.ts";
 
 interface HpoSummary {
@@ -19,17 +20,11 @@ const jobsOf = (outdir: string, name: string) => jobsInLog(join(outdir, "logs", 
 describeWith(["slurm"])("hpo --launcher slurm on a local one-node cluster", () => {
   const dir = mkdtempSync(join(tmpdir(), "hpo-slurm-"));
   const clusterDir = join(dir, "cluster");
-  const cohort = join(dir, "cohort");
   const space = join(dir, "space.json");
+  const { cohort, base: training } = tinyTraining(dir);
   const base = {
-    csv: join(cohort, "classificacao.csv"),
-    dicomRoot: join(cohort, "archive"),
-    cacheDir: join(dir, "cache"),
-    arch: "small-cnn",
-    backend: "wasm",
-    imgSize: 16,
+    ...training,
     epochs: 3,
-    seed: 42,
     space,
     sampler: "random",
     nTrials: 4,
