@@ -23,21 +23,25 @@ export interface Network {
   dispose(): void;
 }
 
-/** Builds the classifier (weights from the init seed's `init/<layer>` streams, masks from the dropout seed's) and its AdamW. */
-export function buildNetwork(tf: TF, params: TrainParams, embeddingDim: number): Network {
-  const seeds = runSourceSeeds(params);
-  const built = buildModel(tf, { arch: params.arch, imgSize: params.imgSize, numClasses: NUM_CLASSES, embeddingDim, dropout: DROPOUT, seed: seeds.init, dropoutSeed: seeds.dropout });
-  const optimizer = new AdamW(tf, { weightDecay: params.weightDecay });
-  const net: NetParts = {
+/** What the training loop needs of a built classifier: its model, its layers by part, and how to seed dropout per step. */
+export function netParts(built: BuiltModel): NetParts {
+  return {
     model: built.model,
     headLayers: built.headLayers.map((name) => built.model.getLayer(name)),
     lastBlockLayers: built.lastBlockLayers.map((name) => built.model.getLayer(name)),
     backboneLayers: built.backboneLayers.map((name) => built.model.getLayer(name)),
     setDropoutStep: (step) => setDropoutStep(built.model, step),
   };
+}
+
+/** Builds the classifier (weights from the init seed's `init/<layer>` streams, masks from the dropout seed's) and its AdamW. */
+export function buildNetwork(tf: TF, params: TrainParams, embeddingDim: number): Network {
+  const seeds = runSourceSeeds(params);
+  const built = buildModel(tf, { arch: params.arch, imgSize: params.imgSize, numClasses: NUM_CLASSES, embeddingDim, dropout: DROPOUT, seed: seeds.init, dropoutSeed: seeds.dropout });
+  const optimizer = new AdamW(tf, { weightDecay: params.weightDecay });
   return {
     built,
-    net,
+    net: netParts(built),
     optimizer,
     dispose() {
       optimizer.dispose();

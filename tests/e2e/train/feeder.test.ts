@@ -1,13 +1,15 @@
 import { afterAll, expect, test } from "bun:test";
 import { initBackend } from "../../../lib/backend/index.ts";
-import { buildModel, setDropoutStep, weightsSha256 } from "../../../lib/models/index.ts";
+import { buildModel, weightsSha256 } from "../../../lib/models/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 import { stream } from "../../../lib/rng/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
 import { applyAugment, drawAugment } from "../../../lib/train/augment.ts";
 import { feedBatches, FeederPool, type BatchJob } from "../../../lib/train/feeder.ts";
-import { initialLoopState, trainLoop, type LoopOptions, type NetParts } from "../../../lib/train/loop.ts";
+import { initialLoopState, trainLoop } from "../../../lib/train/loop.ts";
+import { netParts } from "../../../lib/train/network.ts";
 import type { DataPart } from "../../../lib/train/step.ts";
+import { tinyLoopOptions } from "./tiny-training.ts";
 
 const { tf } = await initBackend("cpu");
 const SIZE = 12;
@@ -39,19 +41,8 @@ test("feedBatches on 2 worker threads gives, in order, the batches the loop woul
 test("trainLoop with batches prepared by worker threads trains to the same bits as without, and reports the time it waited for them", async () => {
   const run = async (withPool: boolean) => {
     const built = buildModel(tf, { arch: "small-cnn", imgSize: SIZE, seed: 42 });
-    const net: NetParts = {
-      model: built.model,
-      headLayers: built.headLayers.map((n) => built.model.getLayer(n)),
-      lastBlockLayers: built.lastBlockLayers.map((n) => built.model.getLayer(n)),
-      backboneLayers: built.backboneLayers.map((n) => built.model.getLayer(n)),
-      setDropoutStep: (step) => setDropoutStep(built.model, step),
-    };
-    const options: LoopOptions = {
-      seed: 42, epochs: 2, batchSize: 4, imgSize: SIZE, lr: 1e-3, backboneLr: 1e-3, classWeights: null, samplerWeighted: false, trainAugment: true,
-      unfreezeLastBlock: true, trainBackbone: true, warmupEpochs: 0,
-      schedule: { name: "none", epochs: 2, patience: 0, factor: 0.5, minLr: 1e-7, stepEpochs: 10, baseLr: 1e-3 },
-      earlyStopPatience: 0, earlyStopMinDelta: 0, selectMetric: "macro_f1",
-    };
+    const net = netParts(built);
+    const options = tinyLoopOptions(SIZE);
     const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
     const feeding: { waitMs: number; trainingMs: number }[] = [];
     const state = await trainLoop(tf, net, { train: part(12, "train"), val: part(4, "val") }, options, optimizer, initialLoopState(), {

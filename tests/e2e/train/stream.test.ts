@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { initBackend } from "../../../lib/backend/index.ts";
 import { cacheWriteProblem } from "../../../lib/dataset/cache-io.ts";
 import { entryPath, loadDataset, loadImages, prepareImages, type CachedImage, type Sample } from "../../../lib/dataset/index.ts";
-import { buildModel, setDropoutStep, weightsSha256 } from "../../../lib/models/index.ts";
+import { buildModel, weightsSha256 } from "../../../lib/models/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
 import { FeederPool, feedBatches } from "../../../lib/train/feeder.ts";
-import { initialLoopState, trainLoop, type LoopOptions, type NetParts } from "../../../lib/train/loop.ts";
+import { initialLoopState, trainLoop } from "../../../lib/train/loop.ts";
+import { netParts } from "../../../lib/train/network.ts";
 import { evaluateAsync, type DataPart } from "../../../lib/train/step.ts";
 import { tempDir, tinyDicom } from "../../unit/dataset/fixtures.ts";
+import { tinyLoopOptions } from "./tiny-training.ts";
 
 const { tf } = await initBackend("cpu");
 const SIZE = 12;
@@ -49,19 +51,8 @@ async function parts(streamed: boolean): Promise<{ train: DataPart; val: DataPar
 
 async function train(data: { train: DataPart; val: DataPart }, withPool: boolean) {
   const built = buildModel(tf, { arch: "small-cnn", imgSize: SIZE, seed: 42 });
-  const net: NetParts = {
-    model: built.model,
-    headLayers: built.headLayers.map((n) => built.model.getLayer(n)),
-    lastBlockLayers: built.lastBlockLayers.map((n) => built.model.getLayer(n)),
-    backboneLayers: built.backboneLayers.map((n) => built.model.getLayer(n)),
-    setDropoutStep: (step) => setDropoutStep(built.model, step),
-  };
-  const options: LoopOptions = {
-    seed: 42, epochs: 2, batchSize: 4, imgSize: SIZE, lr: 1e-3, backboneLr: 1e-3, classWeights: null, samplerWeighted: false, trainAugment: true,
-    unfreezeLastBlock: true, trainBackbone: true, warmupEpochs: 0,
-    schedule: { name: "none", epochs: 2, patience: 0, factor: 0.5, minLr: 1e-7, stepEpochs: 10, baseLr: 1e-3 },
-    earlyStopPatience: 0, earlyStopMinDelta: 0, selectMetric: "macro_f1",
-  };
+  const net = netParts(built);
+  const options = tinyLoopOptions(SIZE);
   const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
   const state = await trainLoop(tf, net, data, options, optimizer, initialLoopState(), { progress: quietProgress, now: () => performance.now(), pool: withPool ? pool : null, onEpochEnd() {} });
   const out = { history: state.history.map(({ seconds: _, ...row }) => row), sha256: weightsSha256(built.model) };

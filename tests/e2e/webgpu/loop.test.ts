@@ -2,13 +2,15 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { GPU_STEPS_PER_READ } from "../../../lib/backend/index.ts";
 import type { MammoWebGPUBackend } from "../../../lib/backend/webgpu/backend.ts";
-import { buildModel, setDropoutStep } from "../../../lib/models/index.ts";
+import { buildModel } from "../../../lib/models/index.ts";
 import { quietProgress } from "../../../lib/progress/index.ts";
 import { stream } from "../../../lib/rng/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
-import { initialLoopState, trainLoop, type LoopOptions, type NetParts } from "../../../lib/train/loop.ts";
+import { initialLoopState, trainLoop } from "../../../lib/train/loop.ts";
+import { netParts } from "../../../lib/train/network.ts";
 import type { DataPart } from "../../../lib/train/step.ts";
 import { describeWebGPU, noAdapter, restoreBackend, useWebGPU } from "./harness.ts";
+import { tinyLoopOptions } from "../train/tiny-training.ts";
 
 // The training loop (lib/train/loop.ts) on webgpu: how often it reads from the device, and
 // memory that stays flat from epoch to epoch.
@@ -31,13 +33,8 @@ function part(n: number, purpose: string): DataPart {
   };
 }
 
-function options(epochs: number, stepsPerRead: number): LoopOptions {
-  return {
-    seed: 42, epochs, batchSize: 4, imgSize: SIZE, lr: 1e-3, backboneLr: 1e-4, classWeights: null, samplerWeighted: false, trainAugment: true,
-    unfreezeLastBlock: true, trainBackbone: true, warmupEpochs: 0,
-    schedule: { name: "none", epochs, patience: 0, factor: 0.5, minLr: 1e-7, stepEpochs: 10, baseLr: 1e-3 },
-    earlyStopPatience: 0, earlyStopMinDelta: 0, selectMetric: "macro_f1", stepsPerRead,
-  };
+function options(epochs: number, stepsPerRead: number) {
+  return tinyLoopOptions(SIZE, epochs, { backboneLr: 1e-4, stepsPerRead });
 }
 
 interface EpochFacts {
@@ -51,13 +48,7 @@ interface EpochFacts {
 /** trainLoop on a small-cnn for `epochs` epochs of 16 training images (4 steps) and 4 validation images (1 batch). */
 async function loop(epochs: number, stepsPerRead: number): Promise<EpochFacts[]> {
   const built = buildModel(tf, { arch: "small-cnn", imgSize: SIZE, seed: 42 });
-  const net: NetParts = {
-    model: built.model,
-    headLayers: built.headLayers.map((n) => built.model.getLayer(n)),
-    lastBlockLayers: built.lastBlockLayers.map((n) => built.model.getLayer(n)),
-    backboneLayers: built.backboneLayers.map((n) => built.model.getLayer(n)),
-    setDropoutStep: (step) => setDropoutStep(built.model, step),
-  };
+  const net = netParts(built);
   const optimizer = new AdamW(tf, { weightDecay: 1e-4 });
   const facts: EpochFacts[] = [];
   let reads = backend.deviceReads;

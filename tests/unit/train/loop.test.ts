@@ -2,19 +2,12 @@ import { expect, test } from "bun:test";
 import { initBackend } from "../../../lib/backend/index.ts";
 import { buildModel } from "../../../lib/models/index.ts";
 import { orderedWeights, trainableVars, unfreezeAll, type NetParts } from "../../../lib/train/loop.ts";
+import { netParts } from "../../../lib/train/network.ts";
 
 const { tf } = await initBackend("cpu");
 
 function net(): NetParts {
-  const built = buildModel(tf, { arch: "small-cnn", imgSize: 8, numClasses: 4, dropout: 0.2, seed: 1 });
-  const layer = (name: string) => built.model.getLayer(name);
-  return {
-    model: built.model,
-    headLayers: built.headLayers.map(layer),
-    lastBlockLayers: built.lastBlockLayers.map(layer),
-    backboneLayers: built.backboneLayers.map(layer),
-    setDropoutStep: () => {},
-  };
+  return netParts(buildModel(tf, { arch: "small-cnn", imgSize: 8, numClasses: 4, dropout: 0.2, seed: 1 }));
 }
 
 /** "name@lr" of each variable that trains, by weight name. */
