@@ -63,14 +63,18 @@ export function encodeEntry(key: string, width: number, height: number, pixels: 
   return out;
 }
 
+/** Bytes of an entry's header: what `checkEntryHeader` reads. */
+export const ENTRY_HEADER_BYTES = HEADER_BYTES;
+
 /**
- * Verifies a cache entry without converting its payload: magic, version, the key it was written
- * for, the expected size, the payload length and its SHA-256. Returns the problem, or null.
+ * Checks an entry's header and its length without reading the payload: magic, version, payload
+ * type, the expected size, the key it was written for, and that the file (`length` bytes) holds
+ * the whole payload. Returns the problem, or null. A flipped payload bit passes: see `checkEntry`.
  */
-export function checkEntry(bytes: Uint8Array, key: string, size: number): string | null {
-  if (bytes.length < HEADER_BYTES) return `${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`;
-  if (MAGIC.some((b, i) => bytes[i] !== b)) return "bad magic";
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function checkEntryHeader(header: Uint8Array, length: number, key: string, size: number): string | null {
+  if (header.length < HEADER_BYTES || length < HEADER_BYTES) return `${Math.min(header.length, length)} bytes, shorter than the ${HEADER_BYTES}-byte header`;
+  if (MAGIC.some((b, i) => header[i] !== b)) return "bad magic";
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   const version = view.getUint16(4, true);
   if (version !== CACHE_FORMAT_VERSION) return `format version ${version}, expected ${CACHE_FORMAT_VERSION}`;
   const dtype = view.getUint16(6, true);
@@ -78,9 +82,19 @@ export function checkEntry(bytes: Uint8Array, key: string, size: number): string
   const width = view.getUint32(8, true);
   const height = view.getUint32(12, true);
   if (width !== size || height !== size) return `size ${width}×${height}, expected ${size}×${size}`;
-  if (Buffer.from(bytes.subarray(16, 48)).toString("hex") !== key) return "written for another key";
+  if (Buffer.from(header.subarray(16, 48)).toString("hex") !== key) return "written for another key";
   const expected = HEADER_BYTES + width * height * (dtype === DTYPE_U16 ? 2 : 4);
-  if (bytes.length !== expected) return `length ${bytes.length} bytes, expected ${expected}`;
+  if (length !== expected) return `length ${length} bytes, expected ${expected}`;
+  return null;
+}
+
+/**
+ * Verifies a cache entry without converting its payload: its header and length
+ * (`checkEntryHeader`), then the payload's SHA-256. Returns the problem, or null.
+ */
+export function checkEntry(bytes: Uint8Array, key: string, size: number): string | null {
+  const problem = checkEntryHeader(bytes.subarray(0, HEADER_BYTES), bytes.length, key, size);
+  if (problem !== null) return problem;
   const sum = digest(bytes.subarray(HEADER_BYTES));
   if (sum.some((b, i) => bytes[48 + i] !== b)) return "payload checksum mismatch";
   return null;

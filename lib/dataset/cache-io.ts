@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { threadId } from "node:worker_threads";
 import { writeFileAtomic } from "../artifacts/index.ts";
@@ -12,6 +12,25 @@ export async function readEntryFile(path: string): Promise<Uint8Array | null> {
     return new Uint8Array(await readFile(path));
   } catch {
     return null; // unreadable counts as absent: the entry is made again
+  }
+}
+
+/** The first `bytes` bytes of a cache entry file and its length, or null when there is none (or it cannot be read). */
+export async function readEntryStart(path: string, bytes: number): Promise<{ start: Uint8Array; length: number } | null> {
+  let file;
+  try {
+    file = await open(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const start = new Uint8Array(bytes);
+    const { bytesRead } = await file.read(start, 0, bytes, 0);
+    return { start: start.subarray(0, bytesRead), length: (await file.stat()).size };
+  } catch {
+    return null;
+  } finally {
+    await file.close();
   }
 }
 

@@ -70,9 +70,10 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
   );
   checkReadable(dataset, params.minReadable);
   const split = chooseSplit(dataset, { ...params, seed: runSourceSeeds(params).split }, log);
-  // Every image gets a verified cache entry here, the test part's too, so a bad file stops the run
-  // before it starts; the parts keep where the entries are, not the pixels (read batch by batch).
-  const { images } = await prepareImages([...split.train, ...split.val, ...split.test], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir }, { log, progress: ctx.progress });
+  // Every image gets a cache entry here, the test part's too, so a bad file stops the run before it
+  // starts; the parts keep where the entries are, not the pixels (read batch by batch, each read
+  // checking the payload's SHA-256 and rebuilding a damaged entry, so here only headers are read).
+  const { images } = await prepareImages([...split.train, ...split.val, ...split.test], { imgSize: params.imgSize, window: params.window, cacheDir: params.cacheDir, verify: "header" }, { log, progress: ctx.progress });
   const nTrainVal = split.train.length + split.val.length;
   const train: DataPart = { images: images.slice(0, split.train.length), labels: split.train.map((s) => s.label - 1) };
   const val: DataPart = { images: images.slice(split.train.length, nTrainVal), labels: split.val.map((s) => s.label - 1) };

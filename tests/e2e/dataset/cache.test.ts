@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { entryPath, iterateImages, loadDataset, loadImages, prepareImages, readCached, type LoadContext, type Sample } from "../../../lib/dataset/index.ts";
-import { checkEntry, decodeEntry, encodeEntry } from "../../../lib/dataset/cache-entry.ts";
+import { checkEntry, checkEntryHeader, decodeEntry, encodeEntry } from "../../../lib/dataset/cache-entry.ts";
 import { cacheWriteProblem } from "../../../lib/dataset/cache-io.ts";
 import { runTask } from "../../../lib/task/index.ts";
 import { describeWith } from "../../support/requirements.ts";
@@ -79,6 +79,24 @@ describe("prepareImages / loadImages", () => {
     expect(readFileSync(path)).toEqual(good);
   });
 
+  test("prepareImages({verify: 'header'}) reads only headers: a cut entry is rebuilt there, a flipped payload bit on read", async () => {
+    const cacheDir = join(tmp.dir, "cache-header");
+    const { keys } = await prepareImages(samples, { ...OPTIONS, cacheDir, workers: 1 });
+    const [cut, flipped] = [entryPath(cacheDir, keys[0] as string), entryPath(cacheDir, keys[1] as string)];
+    const good = readFileSync(flipped);
+    writeFileSync(cut, readFileSync(cut).subarray(0, 100));
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0xff;
+    writeFileSync(flipped, bad);
+    const ctx = recordingContext();
+    const prepared = await prepareImages(samples, { ...OPTIONS, cacheDir, workers: 1, verify: "header" }, ctx);
+    expect(prepared.stats).toEqual({ hits: 2, built: 0, rebuilt: 1 });
+    expect(ctx.warnings).toEqual([`corrupt cache entry ${cut} for ${samples[0]?.imagePath} (length 100 bytes, expected 208): rebuilding`]);
+    expect(await prepared.read(1)).toEqual(await expected(samples[1] as Sample));
+    expect(ctx.warnings.at(-1)).toBe(`cache entry ${flipped} for ${samples[1]?.imagePath} corrupt (payload checksum mismatch): rebuilding`);
+    expect(readFileSync(flipped)).toEqual(good);
+  });
+
   test("PreparedImages.read rebuilds an entry damaged after prepareImages checked it", async () => {
     const cacheDir = join(tmp.dir, "cache-late");
     const ctx = recordingContext();
@@ -150,6 +168,10 @@ describe("cache entry format", () => {
   for (const [name, bytes, k, size, problem] of cases) {
     test(`checkEntry reports ${name}`, () => {
       expect(checkEntry(bytes, k, size)).toBe(problem);
+    });
+    // The header check sees all of it from the first 80 bytes and the length, except the payload's checksum.
+    test(`checkEntryHeader reports ${name === "flipped payload bit" ? "nothing for a flipped payload bit" : name}`, () => {
+      expect(checkEntryHeader(bytes.subarray(0, 80), bytes.length, k, size)).toBe(name === "flipped payload bit" ? null : problem);
     });
   }
 });
