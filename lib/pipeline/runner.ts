@@ -4,7 +4,7 @@ import { sha256File, writeFileAtomic, writeJsonAtomic } from "../artifacts/index
 import { TaskError, errorMessage } from "../errors/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Progress, ProgressBar } from "../progress/index.ts";
-import { describeHolder, waitForLock } from "../runs/lock.ts";
+import { describeHolder, foreignHolderHint, waitForLock } from "../runs/lock.ts";
 import { childEnv, forgetChild, recordChild, stopOrphan } from "../runs/orphans.ts";
 import { cacheKey, damagedOutputs, environment, explainChange, keyComponents, nodeFileName, readRecord, recordPath, writeRecord, type Environment, type KeyComponents } from "./cache.ts";
 import type { PipelineNode } from "./graph.ts";
@@ -230,9 +230,10 @@ class GraphRun {
    * then decides again: what the other one finished is a cache hit, never a second run.
    */
   private async runLocked(node: PipelineNode): Promise<NodeOutcome> {
-    const lock = await waitForLock(`${recordPath(this.options.stateDir, node.id)}.lock`, `pipeline node ${node.id}`, {
+    const path = `${recordPath(this.options.stateDir, node.id)}.lock`;
+    const lock = await waitForLock(path, `pipeline node ${node.id}`, {
       now: this.options.now,
-      onWait: (h) => this.options.log.info(`waiting for node ${node.id} (locked by ${describeHolder(h)})`),
+      onWait: (h) => this.options.log.info(`waiting for node ${node.id} (locked by ${describeHolder(h)})${foreignHolderHint(path, h)}`),
     });
     try {
       const decision = this.decide(node);

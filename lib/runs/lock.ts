@@ -36,6 +36,15 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid}${h.host === hostname() ? "" : ` on host ${h.host}`} since ${h.since}`;
 }
 
+/**
+ * What to tell someone waiting for a lock held on another machine, which this one cannot check
+ * (no pid to probe across hosts): how to free it if that process is gone. Empty for this host's
+ * holders, whose death is noticed and whose lock is taken over.
+ */
+export function foreignHolderHint(path: string, h: ProcessId): string {
+  return h.host === hostname() ? "" : `; this machine cannot tell whether pid ${h.pid} on ${h.host} still runs: if it is gone, remove ${path}`;
+}
+
 /** State (`R`, `S`, `Z`, …) and start time in clock ticks since boot of process `pid`, or null where /proc cannot tell. */
 function processStat(pid: number): { state: string; start: string } | null {
   try {

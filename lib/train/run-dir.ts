@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { usageError } from "../errors/index.ts";
-import { describeHolder, isHeld, tryLock, type FileLock } from "../runs/lock.ts";
+import { describeHolder, foreignHolderHint, isHeld, tryLock, type FileLock } from "../runs/lock.ts";
 import { checkpointPath } from "./checkpoint.ts";
 
 /** The lock file of a run directory while a process trains in it. */
@@ -17,7 +17,7 @@ export function lockRunDir(dir: string, now: Date): FileLock {
   const path = join(dir, RUN_LOCK_FILE);
   const result = tryLock(path, `training ${dir}`, now);
   if (isHeld(result)) return result;
-  throw usageError("run_locked", `run directory ${dir} is being trained by ${describeHolder(result)} (lock file ${path}); wait for it to finish or stop it`);
+  throw usageError("run_locked", `run directory ${dir} is being trained by ${describeHolder(result)} (lock file ${path}); wait for it to finish or stop it${foreignHolderHint(path, result)}`);
 }
 
 /**

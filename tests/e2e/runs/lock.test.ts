@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describeHolder, processAlive, isHeld, readHolder, tryLock, waitForLock, type LockHolder } from "../../../lib/runs/lock.ts";
+import { describeHolder, foreignHolderHint, processAlive, isHeld, readHolder, tryLock, waitForLock, type LockHolder } from "../../../lib/runs/lock.ts";
+import { lockRunDir, RUN_LOCK_FILE } from "../../../lib/train/run-dir.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const fresh = () => join(mkdtempSync(join(tmpdir(), "lock-")), "node.json.lock");
@@ -44,6 +45,15 @@ describe("tryLock(path)", () => {
     expect(processAlive(holder({ procStart: readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[19] ?? null }))).toBe(true);
     expect(processAlive(holder({ pid: 999_999_999, host: "another-host" }))).toBe(true);
     expect(describeHolder(holder({ host: "another-host" }))).toBe(`pid ${process.pid} on host another-host since 2026-01-01T00:00:00.000Z`);
+  });
+  test("a run directory locked on another host is refused with how to free it, which this host cannot check", () => {
+    const dir = mkdtempSync(join(tmpdir(), "run-"));
+    const path = join(dir, RUN_LOCK_FILE);
+    writeFileSync(path, `${JSON.stringify(holder({ pid: 4242, host: "gpu-node-7" }))}\n`);
+    expect(() => lockRunDir(dir, new Date())).toThrow(
+      `run directory ${dir} is being trained by pid 4242 on host gpu-node-7 since 2026-01-01T00:00:00.000Z (lock file ${path}); wait for it to finish or stop it; this machine cannot tell whether pid 4242 on gpu-node-7 still runs: if it is gone, remove ${path}`,
+    );
+    expect(foreignHolderHint(path, holder({}))).toBe("");
   });
   test("an exited process that its parent has not reaped yet (a zombie) is dead", async () => {
     // `sleep 0` exits at once; its parent, after exec, is `sleep 3`, which never reaps it.
