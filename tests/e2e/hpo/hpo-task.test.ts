@@ -6,20 +6,14 @@ import { join, resolve } from "node:path";
 import { Study } from "../../../lib/hpo/index.ts";
 import { processAlive, type ProcessId } from "../../../lib/runs/lock.ts";
 import { runTask } from "../../../lib/task/index.ts";
+import { tinyTraining } from "../train/tiny-training.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "hpo-"));
-const cohort = join(dir, "cohort");
 const space = join(dir, "space.json");
+const { cohort, base: training } = tinyTraining(dir);
 const base = {
-  csv: join(cohort, "classificacao.csv"),
-  dicomRoot: join(cohort, "archive"),
-  cacheDir: join(dir, "cache"),
-  arch: "small-cnn",
-  backend: "wasm",
-  imgSize: 16,
-  epochs: 2,
-  seed: 42,
+  ...training,
   space,
   sampler: "random",
   prune: false,
