@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { nativeThreads } from "../../../lib/backend/native/index.ts";
 import { buildModel, setDropoutStep } from "../../../lib/models/index.ts";
 import { deriveSeed, stream } from "../../../lib/rng/index.ts";
 import { AdamW } from "../../../lib/train/adamw.ts";
 import { trainStep } from "../../../lib/train/step.ts";
-import { notBuilt, relativeError, restoreBackend, useNative } from "../../unit/native/harness.ts";
+import { relativeError, useNativeInFile } from "../../unit/native/harness.ts";
 import { describeWith } from "../../support/requirements.ts";
 
 // Training on the native backend: gradients and a few SGD steps agree with tfjs's cpu backend
 // (the reference), and the same seed gives bit-identical weights with 1 and 2 threads.
 
-let initialThreads = 1;
-beforeAll(async () => {
-  if (notBuilt) return;
-  await useNative();
-  initialThreads = nativeThreads();
-});
-afterAll(async () => {
-  if (notBuilt) return;
-  nativeThreads(initialThreads);
-  await restoreBackend();
-});
+useNativeInFile();
 
 /**
  * An MBConv block as in EfficientNet (stride-2 stem, batch norm, swish, depthwise 3×3,

@@ -1,7 +1,7 @@
 // Shared by the native backend tests: run a kernel by name on "native" and on "cpu", compare.
-import { expect } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
-import { nativeBuilt, registerNativeBackend } from "../../../lib/backend/native/index.ts";
+import { nativeBuilt, nativeThreads, registerNativeBackend } from "../../../lib/backend/native/index.ts";
 import { relativeError } from "../backend/kernel-harness.ts";
 
 export { convOutShape, randomValues, relativeError } from "../backend/kernel-harness.ts";
@@ -20,6 +20,25 @@ export async function useNative(): Promise<void> {
   await registerNativeBackend(tf);
   tf.enableProdMode();
   if (!(await tf.setBackend("native")) || tf.getBackend() !== "native") throw new Error("the native backend did not start");
+}
+
+/**
+ * For a test file whose tests run on the native backend and may change its thread count: native
+ * from the first test on (beforeAll), then, after the last, the thread count and the backend it
+ * found (afterAll). Nothing where the addon is not built.
+ */
+export function useNativeInFile(): void {
+  let initialThreads = 1;
+  beforeAll(async () => {
+    if (notBuilt) return;
+    await useNative();
+    initialThreads = nativeThreads();
+  });
+  afterAll(async () => {
+    if (notBuilt) return;
+    nativeThreads(initialThreads);
+    await restoreBackend();
+  });
 }
 
 /** Goes back to the backend that was in use before useNative, for the test files that run after. */

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { ADDON_PATH, nativeThreads } from "../../../lib/backend/native/index.ts";
-import { convOutShape, notBuilt, randomValues, runKernel, restoreBackend, useNative, type Inputs, type Output } from "./harness.ts";
+import { convOutShape, randomValues, runKernel, useNativeInFile, type Inputs, type Output } from "./harness.ts";
 import { describeWith } from "../../support/requirements.ts";
 
 // The native kernels split their outputs (and long sums, in chunks) into tasks whose bounds
 // depend on the shapes only, so any number of threads gives the same bits. Shapes here are big
 // enough to make many tasks and several summation chunks.
 
-let initialThreads = 1;
-beforeAll(async () => {
-  if (notBuilt) return;
-  await useNative();
-  initialThreads = nativeThreads();
-});
-afterAll(async () => {
-  if (notBuilt) return;
-  nativeThreads(initialThreads);
-  await restoreBackend();
-});
+useNativeInFile();
 
 function bits(outputs: Output[]): Buffer[] {
   return outputs.map((o) => Buffer.from(o.values.buffer, o.values.byteOffset, o.values.byteLength));
