@@ -5,19 +5,13 @@ import { join } from "node:path";
 import { parsePredictions, predictionScorer, pickMetrics } from "../../../lib/aggregate/index.ts";
 import { readSplit, splitTest } from "../../../lib/split/index.ts";
 import { runTask } from "../../../lib/task/index.ts";
+import { tinyTraining } from "./tiny-training.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "train-test-part-"));
-const cohort = join(dir, "cohort");
-const base = {
-  dicomRoot: join(cohort, "archive"),
-  cacheDir: join(dir, "cache"),
-  arch: "small-cnn",
-  backend: "wasm",
-  imgSize: 16,
-  batchSize: 8,
-  epochs: 3,
-  seed: 42,
-};
+const { cohort, base: tiny } = tinyTraining(dir);
+// The split files give the parts (no --val-frac); each run names its own --csv.
+const { valFrac: _valFrac, csv: _csv, ...shared } = tiny;
+const base = { ...shared, epochs: 3 };
 
 interface Summary {
   weights_sha256: string;
