@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { hashJson, writeJsonAtomic } from "../../artifacts/index.ts";
 import { errorMessage, TaskError } from "../../errors/index.ts";
@@ -12,6 +12,7 @@ import { JobPoller, type JobCounts } from "./poller.ts";
 import { jobTask, resourcesFor, type SlurmBlock } from "./resources.ts";
 import { jobName, jobScript, keysComment, sbatchArgs, sbatchCommandLine, type JobRequest } from "./sbatch.ts";
 import { parseQueuedKeys, parseSbatch } from "./status.ts";
+import { describeHolder, foreignHolderHint, waitForLock } from "../../runs/lock.ts";
 
 export interface SlurmExecutorOptions {
   /** The repository (absolute), on the shared file system. */
@@ -48,9 +49,6 @@ interface Placed {
   name: string;
   slurmLog: string;
 }
-
-/** How long a submit lock is honoured: a runner that died while submitting leaves one behind. */
-const STALE_LOCK_MS = 60_000;
 
 /**
  * The `slurm` executor. Nodes handed over together (the runner starts every ready node at once)
@@ -127,9 +125,13 @@ export class SlurmExecutor {
   /** Under the submit lock: adopts the nodes already queued or running, submits the others by task. */
   private async flush(): Promise<void> {
     const items = this.batch.splice(0);
-    const lock = join(this.stateDir, "slurm", "submit.lock");
+    const path = join(this.stateDir, "slurm", "submit.lock");
     try {
-      await acquire(lock);
+      // The project's lock (lib/runs/lock.ts): a runner that died while submitting is noticed by
+      // its pid, never by the lock's age, so a slow squeue or sbatch cannot let a second runner in.
+      const lock = await waitForLock(path, "slurm submissions", {
+        onWait: (h) => this.options.log.info(`waiting to submit: another runner is submitting (${describeHolder(h)})${foreignHolderHint(path, h)}`),
+      });
       try {
         const queued = parseQueuedKeys(await slurmCommandOk(["squeue", "--noheader", "--format=%i|%j|%k"]));
         const fresh: Item[] = [];
@@ -143,7 +145,7 @@ export class SlurmExecutor {
         }
         for (const group of byResources(fresh, this.options.block)) await this.submit(group);
       } finally {
-        rmSync(lock, { force: true });
+        lock.release();
       }
     } catch (err) {
       for (const item of items) item.reject(err); // no effect on those already placed
@@ -221,26 +223,6 @@ function byResources(items: Item[], block: SlurmBlock | null): Item[][] {
 /** `slurm: 2 queued, 1 running, 3 done, 0 failed`. */
 export function countsLine(c: JobCounts): string {
   return `slurm: ${c.queued} queued, ${c.running} running, ${c.done} done, ${c.failed} failed`;
-}
-
-/** Takes the lock file (exclusive create), waiting while another runner holds a fresh one. */
-async function acquire(lock: string): Promise<void> {
-  mkdirSync(join(lock, ".."), { recursive: true });
-  for (;;) {
-    try {
-      closeSync(openSync(lock, "wx"));
-      return;
-    } catch {
-      let age = 0;
-      try {
-        age = Date.now() - statSync(lock).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
-      if (age > STALE_LOCK_MS) rmSync(lock, { force: true });
-      else await Bun.sleep(200);
-    }
-  }
 }
 
 /** The last `n` non-empty lines of a log, indented, for a failure message. */
