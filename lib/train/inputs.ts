@@ -85,8 +85,9 @@ export async function loadTrainingData(params: TrainParams, ctx: Pick<TaskContex
   if (params.split) dataHashes.split_json = inputFiles[params.split] as string;
   if (params.pretrained) {
     // The starting weights are an input like the data: two checkpoints at one path must not look alike.
-    for (const [file, sha] of Object.entries(hashTree(params.pretrained))) inputFiles[file] = sha;
-    dataHashes.pretrained = hashJson(Object.entries(hashTree(params.pretrained)).map(([f, h]) => [relative(params.pretrained as string, f), h]));
+    const weights = Object.entries(hashTree(params.pretrained));
+    for (const [file, sha] of weights) inputFiles[file] = sha;
+    dataHashes.pretrained = hashJson(weights.map(([f, h]) => [relative(params.pretrained as string, f), h]));
   }
 
   let embeddingDim = 0;
